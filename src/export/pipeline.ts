@@ -1,0 +1,53 @@
+/**
+ * The export side of one config: a bounded processor per configured exporter plus one feeding the
+ * built-in store, all off the request path. Exporter failures become counts and a rate-limited log line.
+ */
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ExporterConfig } from '../config/types.js';
+import { createBoundedProcessor, type BoundedProcessor, type BoundedProcessorOptions, type ExportStats } from './bounded-processor.js';
+import { createConsoleExporter } from './console.js';
+import { createStoreExporter, type SpanStore } from './span-store.js';
+import { createZipkinExporter } from './zipkin.js';
+
+export interface ExportPipeline {
+  readonly processors: readonly BoundedProcessor[];
+  stats(): ExportStats[];
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  readonly store: SpanStore;
+  /** Extra exporters (an in-memory one in tests), each behind its own bounded processor. */
+  readonly extraExporters?: readonly SpanExporter[];
+  readonly processor?: Partial<Omit<BoundedProcessorOptions, 'name'>>;
+  readonly onExportError?: (name: string, error: Error) => void;
+}
+
+export function createExportPipeline(exporters: readonly ExporterConfig[], options: PipelineOptions): ExportPipeline {
+  const named: Array<[string, SpanExporter]> = [['store', createStoreExporter(options.store)]];
+  exporters.forEach((config, index) => named.push([`${config.type}[${index}]`, exporterFor(config)]));
+  options.extraExporters?.forEach((exporter, index) => named.push([`extra[${index}]`, exporter]));
+  const processors = named.map(([name, exporter]) =>
+    createBoundedProcessor(exporter, { ...options.processor, name, onExportError: options.onExportError }),
+  );
+  return {
+    processors,
+    stats: () => processors.map((processor) => processor.stats()),
+    forceFlush: async () => {
+      await Promise.all(processors.map((processor) => processor.forceFlush()));
+    },
+    shutdown: async () => {
+      await Promise.all(processors.map((processor) => processor.shutdown()));
+    },
+  };
+}
+
+function exporterFor(config: ExporterConfig): SpanExporter {
+  switch (config.type) {
+    case 'zipkin':
+      return createZipkinExporter(config.endpoint);
+    case 'console':
+      return createConsoleExporter();
+  }
+}

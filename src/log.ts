@@ -1,0 +1,16 @@
+/**
+ * The process log: JSON lines on stderr through pino, written asynchronously so logging never blocks the
+ * event loop. stdout is kept for the `listening …` line and the console exporter.
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export function createLogger(level: string = process.env.HOPTRACE_LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { name: 'hoptrace' } }, pino.destination({ dest: 2, sync: false, minLength: 0 }));
+}
+
+/** For embedding and tests: a logger that writes nothing. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

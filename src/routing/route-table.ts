@@ -1,0 +1,41 @@
+/**
+ * The immutable route table built from one config. A reload builds a new table and swaps one reference;
+ * requests already in flight keep the table they started with.
+ */
+import type { RouteConfig } from '../config/types.js';
+import { createBalancer, type Balancer } from './balance.js';
+import { compileMatch, type Matcher } from './match.js';
+
+export interface Route {
+  readonly config: RouteConfig;
+  readonly name: string;
+  readonly service: string;
+  /** `http.route`: the path prefix the route matches, `/` when it matches every path. */
+  readonly httpRoute: string;
+  readonly balancer: Balancer;
+  readonly matches: Matcher;
+}
+
+export interface RouteTable {
+  readonly routes: readonly Route[];
+  /** First match wins (SPEC §2). `host` is lower-case without port, `path` has no query. */
+  match(method: string, host: string, path: string): Route | undefined;
+}
+
+export function createRouteTable(configs: readonly RouteConfig[]): RouteTable {
+  const routes: Route[] = configs.map((config) => ({
+    config,
+    name: config.name,
+    service: config.service,
+    httpRoute: config.match.pathPrefix ?? '/',
+    balancer: createBalancer(config.targets),
+    matches: compileMatch(config.match),
+  }));
+  return {
+    routes,
+    match(method, host, path) {
+      for (const route of routes) if (route.matches(method, host, path)) return route;
+      return undefined;
+    },
+  };
+}
