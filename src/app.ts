@@ -3,7 +3,9 @@
  *
  * The app owns what outlives a config (the listening sockets, the upstream agents, the span store) and
  * builds what a config decides (route table, tracers, exporters) as one HopRuntime that a reload replaces
- * with a single reference swap.
+ * with a single reference swap. Hops keep the runtime they started on; when a reload replaces the exporters,
+ * the old ones are shut down (flushing their queue) only once the old runtime's last hop has ended, or after
+ * drainTimeoutMs, so a reload loses no span of a request in flight.
  */
 import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -13,7 +15,8 @@ import { createSpanStore, type SpanStore, type SpanStoreOptions } from './export
 import type { BoundedProcessorOptions, ExportStats } from './export/bounded-processor.js';
 import { createRouteTable } from './routing/route-table.js';
 import { createTracing } from './tracing/tracing.js';
-import { createForwarder } from './proxy/forward.js';
+import { createForwarder, type UpstreamSockets } from './proxy/forward.js';
+import { createHopCounter } from './proxy/hop-counter.js';
 import { createProxyServer } from './proxy/server.js';
 import type { HopRuntime } from './proxy/http-hop.js';
 import { NO_LISTENER, type HopListener } from './proxy/hop-record.js';
@@ -45,7 +48,10 @@ export interface App {
   /** Exports everything queued so far; for tests and shutdown. */
   flush(): Promise<void>;
   exportStats(): ExportStats[];
+  /** Client connections open on the proxy port. */
   openSockets(): number;
+  /** Upstream connections carrying a request, and idle ones kept for reuse. */
+  upstreamSockets(): UpstreamSockets;
   isReady(): boolean;
 }
 
@@ -67,6 +73,8 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   let pipeline = buildPipeline(config);
   let runtime = buildRuntime(config, pipeline);
   let state: 'new' | 'ready' | 'draining' | 'closed' = 'new';
+  /** Pipelines replaced by a reload, shutting down once their runtime's hops have ended. */
+  const retiring = new Set<Promise<void>>();
 
   function buildPipeline(from: HopConfig): ExportPipeline {
     return createExportPipeline(from.tracing.exporters, {
@@ -84,10 +92,20 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       forwarder,
       listener,
       defaultService: from.tracing.serviceName,
+      hops: createHopCounter(),
     };
   }
 
-  const proxy = createProxyServer(() => runtime);
+  /** Shuts `old` down once `oldRuntime` has no hop left (or after drainTimeoutMs): their spans go out first. */
+  function retire(oldRuntime: HopRuntime, old: ExportPipeline): void {
+    const done = within(oldRuntime.hops.idle(), config.drainTimeoutMs)
+      .then(() => old.shutdown())
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'shutting down replaced exporters failed'))
+      .finally(() => retiring.delete(done));
+    retiring.add(done);
+  }
+
+  const proxy = createProxyServer(() => runtime, { headersTimeoutMs: config.headersTimeoutMs });
   const admin = createAdminServer([...healthRoutes(() => state === 'ready')]);
 
   return {
@@ -102,27 +120,53 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     async reload(next) {
       const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
       const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
-      const previous = pipeline;
+      const previous = { runtime, pipeline };
       runtime = buildRuntime(next, nextPipeline);
+      if (!sameAddress(next.listen, config.listen) || !sameAddress(next.admin, config.admin)) {
+        logger.warn('listen and admin addresses change on restart only; the sockets stay where they are');
+      }
       config = next;
       pipeline = nextPipeline;
-      if (exportersChanged) await previous.shutdown();
+      proxy.setHeadersTimeout(next.headersTimeoutMs);
+      if (exportersChanged) retire(previous.runtime, previous.pipeline);
       logger.info({ routes: next.routes.length }, 'config reloaded');
     },
     async close() {
-      if (state === 'closed') return;
-      state = 'draining';
+      if (state === 'closed' || state === 'draining') return;
+      state = 'draining'; // /readyz answers 503 from here on
       await proxy.close(config.drainTimeoutMs);
-      await pipeline.shutdown();
+      await Promise.all(retiring);
+      // A collector that hangs must not hold the exit forever: the flush gets drainTimeoutMs as well.
+      await within(pipeline.shutdown(), config.drainTimeoutMs);
       await admin.close();
       forwarder.close();
       state = 'closed';
     },
-    flush: () => pipeline.forceFlush(),
+    flush: async () => {
+      await Promise.all([pipeline.forceFlush(), ...retiring]);
+    },
     exportStats: () => pipeline.stats(),
     openSockets: () => proxy.openSockets(),
+    upstreamSockets: () => forwarder.sockets(),
     isReady: () => state === 'ready',
   };
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}
+
+function sameAddress(a: HostPort, b: HostPort): boolean {
+  return a.host === b.host && a.port === b.port;
 }
 
 async function listen(server: import('node:http').Server, at: HostPort): Promise<string> {

@@ -15,6 +15,9 @@ export const HOP_ERR = {
   UPSTREAM_DNS: 'HOP_ERR_UPSTREAM_DNS',
   UPSTREAM_TLS: 'HOP_ERR_UPSTREAM_TLS',
   CLIENT_ABORTED: 'HOP_ERR_CLIENT_ABORTED',
+  UPSTREAM_UNAVAILABLE: 'HOP_ERR_UPSTREAM_UNAVAILABLE',
+  UPSTREAM_STALLED: 'HOP_ERR_UPSTREAM_STALLED',
+  DRAIN_TIMEOUT: 'HOP_ERR_DRAIN_TIMEOUT',
 } as const;
 
 export type HopErrorCode = (typeof HOP_ERR)[keyof typeof HOP_ERR];
@@ -92,6 +95,42 @@ export class UpstreamTimeoutError extends ResponseError {
   readonly errorType = 'timeout';
   constructor(timeoutMs: number) {
     super(HOP_ERR.UPSTREAM_TIMEOUT, `the upstream did not answer within ${timeoutMs} ms`);
+  }
+}
+
+/** Every target of the route is ejected for failing (passive outlier detection); nothing was sent. */
+export class NoHealthyUpstreamError extends ResponseError {
+  readonly status = 503;
+  readonly errorType = 'no_healthy_upstream';
+  constructor() {
+    super(HOP_ERR.UPSTREAM_UNAVAILABLE, 'no healthy upstream is available for this route');
+  }
+}
+
+/** The upstream started its answer, then sent nothing for `timeoutMs`; the client's connection is cut. */
+export class UpstreamStalledError extends ResponseError {
+  readonly status = 504;
+  readonly errorType = 'response_stalled';
+  constructor(timeoutMs: number) {
+    super(HOP_ERR.UPSTREAM_STALLED, `the upstream sent nothing for ${timeoutMs} ms in the middle of its answer`);
+  }
+}
+
+/** A request target that is neither origin-form (`/path`) nor an http(s) absolute URL. */
+export class MalformedRequestError extends ResponseError {
+  readonly status = 400;
+  readonly errorType = 'malformed_request';
+  constructor() {
+    super(HOP_ERR.REQUEST_MALFORMED, 'the request target must be a path or an http(s) URL');
+  }
+}
+
+/** The proxy was stopping and the request was still running when drainTimeoutMs ran out. */
+export class DrainTimeoutError extends ResponseError {
+  readonly status = 503;
+  readonly errorType = 'drain_timeout';
+  constructor() {
+    super(HOP_ERR.DRAIN_TIMEOUT, 'the proxy is shutting down');
   }
 }
 

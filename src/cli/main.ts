@@ -1,13 +1,15 @@
 /**
  * The command line (SPEC §1): argv, `--check`, exit codes, and signals. SIGTERM/SIGINT drain and exit 0
- * (a second one exits at once); SIGHUP reloads the config, keeping the old one if the new one is invalid.
+ * (a second one exits at once); SIGHUP, and a change of the file with `watch: true`, reload the config,
+ * keeping the old one if the new one is invalid (reload.ts).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
-import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { reportConfigError } from './config-report.js';
+import { createReloader } from './reload.js';
 
 const USAGE = `Usage: hoptrace [--config routes.json] [--check]
 
@@ -78,6 +80,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   process.stdout.write(`listening proxy=${addresses.proxy} admin=${addresses.admin}\n`);
+  const reloader = createReloader(path, config, app, logger);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -87,6 +90,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    reloader.close();
     logger.info({ signal }, 'draining');
     app.close().then(
       () => {
@@ -102,25 +106,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {
-    loadConfig(path).then(
-      (next) => app.reload(next),
-      (error: unknown) => {
-        const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
-        logger.error({ issues }, 'config reload rejected; keeping the running config');
-        for (const issue of issues) process.stderr.write(`${issue}\n`);
-      },
-    );
+    if (!stopping) void reloader.reload('SIGHUP');
   });
-}
-
-function reportConfigError(path: string, error: unknown): void {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`hoptrace: ${path} is not a valid config:\n`);
-    for (const issue of error.issues) process.stderr.write(`${issue}\n`);
-    process.stderr.write(`Fix the fields above (routes.schema.json describes each) and check again with: hoptrace --check --config ${path}\n`);
-    return;
-  }
-  process.stderr.write(`hoptrace: ${(error as Error).message}\n`);
 }
 
 function version(): string {

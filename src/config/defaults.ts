@@ -2,7 +2,7 @@
  * Validated JSON → HopConfig: every default filled in (each with its reason), host names lower-cased,
  * `upstream` normalised to a target list, then deep-frozen so nothing downstream can change a live config.
  */
-import type { ExporterConfig, HopConfig, HostPort, PropagationFormat, RouteConfig } from './types.js';
+import type { ExporterConfig, HopConfig, HostPort, OutlierConfig, PropagationFormat, RetryConfig, RetryOn, RouteConfig } from './types.js';
 
 export const DEFAULTS = {
   listen: '0.0.0.0:8080',
@@ -15,6 +15,14 @@ export const DEFAULTS = {
   traceResponse: true,
   zipkinEndpoint: 'http://127.0.0.1:9411/api/v2/spans',
   timeoutMs: 30_000, // 30 s: common upstream timeout of other proxies (nginx proxy_read_timeout is 60 s)
+  headersTimeoutMs: 30_000, // 30 s for a client to send its headers: generous for any real client, bounds slowloris
+  watch: false, // reload on SIGHUP only, unless asked: a half-saved file should not be picked up by surprise
+  retryAttempts: 2, // one retry: recovers from a single bad target or a stale keep-alive socket, no retry storm
+  // Failures where the upstream cannot have acted on the request; a timeout or a 5xx might have.
+  retryOn: ['connect-failure', 'reset'] as RetryOn[],
+  consecutiveFailures: 5, // Envoy's consecutive_5xx default
+  baseEjectionMs: 10_000, // 10 s out, doubling on each repeat: a restarting upstream is back before long
+  maxEjectionMs: 300_000, // 5 min at most, Envoy's max_ejection_time default
 } as const;
 
 /* The raw shapes below are what the schema guarantees; validation has already run. */
@@ -26,12 +34,16 @@ interface RawRoute {
   upstream: string | { targets: string[] };
   stripPrefix?: boolean;
   timeoutMs?: number;
+  retry?: { attempts?: number; on?: RetryOn[] };
+  outlierDetection?: { enabled?: boolean; consecutiveFailures?: number; baseEjectionMs?: number; maxEjectionMs?: number };
 }
 
 interface RawConfig {
   listen?: string;
   admin?: string;
   drainTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  watch?: boolean;
   tracing?: {
     serviceName?: string;
     sampleRate?: number;
@@ -51,6 +63,8 @@ export function applyDefaults(value: unknown, source?: string): HopConfig {
     listen: parseHostPort(raw.listen ?? DEFAULTS.listen),
     admin: parseHostPort(raw.admin ?? DEFAULTS.admin),
     drainTimeoutMs: raw.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
+    headersTimeoutMs: raw.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+    watch: raw.watch ?? DEFAULTS.watch,
     tracing: {
       serviceName,
       sampleRate: tracing.sampleRate ?? DEFAULTS.sampleRate,
@@ -70,6 +84,7 @@ function toExporter(raw: { type: string; endpoint?: string }): ExporterConfig {
 
 function toRoute(raw: RawRoute, serviceName: string): RouteConfig {
   const match = raw.match ?? {};
+  const targets = typeof raw.upstream === 'string' ? [raw.upstream] : raw.upstream.targets;
   return {
     name: raw.name,
     service: raw.service ?? serviceName,
@@ -80,9 +95,26 @@ function toRoute(raw: RawRoute, serviceName: string): RouteConfig {
       pathPrefix: match.pathPrefix === undefined || match.pathPrefix === '/' ? undefined : match.pathPrefix.replace(/\/+$/, ''),
       methods: match.methods,
     },
-    targets: typeof raw.upstream === 'string' ? [raw.upstream] : raw.upstream.targets,
+    targets,
     stripPrefix: raw.stripPrefix ?? false,
     timeoutMs: raw.timeoutMs ?? DEFAULTS.timeoutMs,
+    retry: toRetry(raw.retry),
+    outlierDetection: toOutlier(raw.outlierDetection, targets.length),
+  };
+}
+
+function toRetry(raw: RawRoute['retry']): RetryConfig | undefined {
+  if (raw === undefined) return undefined;
+  return { attempts: raw.attempts ?? DEFAULTS.retryAttempts, on: raw.on ?? DEFAULTS.retryOn };
+}
+
+/** On by default only with several targets: ejecting a route's only upstream would turn its 502s into 503s. */
+function toOutlier(raw: RawRoute['outlierDetection'], targetCount: number): OutlierConfig | undefined {
+  if (!(raw?.enabled ?? targetCount > 1)) return undefined;
+  return {
+    consecutiveFailures: raw?.consecutiveFailures ?? DEFAULTS.consecutiveFailures,
+    baseEjectionMs: raw?.baseEjectionMs ?? DEFAULTS.baseEjectionMs,
+    maxEjectionMs: Math.max(raw?.maxEjectionMs ?? DEFAULTS.maxEjectionMs, raw?.baseEjectionMs ?? DEFAULTS.baseEjectionMs),
   };
 }
 

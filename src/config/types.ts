@@ -28,6 +28,21 @@ export interface RouteMatch {
   readonly methods?: readonly string[];
 }
 
+/** A failure that a route's `retry.on` may name. */
+export type RetryOn = 'connect-failure' | 'reset' | 'timeout' | '502' | '503' | '504';
+
+export interface RetryConfig {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  readonly on: readonly RetryOn[];
+}
+
+export interface OutlierConfig {
+  readonly consecutiveFailures: number;
+  readonly baseEjectionMs: number;
+  readonly maxEjectionMs: number;
+}
+
 export interface RouteConfig {
   readonly name: string;
   readonly service: string;
@@ -36,6 +51,10 @@ export interface RouteConfig {
   readonly targets: readonly string[];
   readonly stripPrefix: boolean;
   readonly timeoutMs: number;
+  /** Undefined: failed attempts are not retried. */
+  readonly retry?: RetryConfig;
+  /** Undefined: targets are never ejected. */
+  readonly outlierDetection?: OutlierConfig;
 }
 
 export interface HopConfig {
@@ -44,6 +63,9 @@ export interface HopConfig {
   readonly listen: HostPort;
   readonly admin: HostPort;
   readonly drainTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  /** Reload when the config file changes (the CLI watches it). */
+  readonly watch: boolean;
   readonly tracing: TracingConfig;
   readonly routes: readonly RouteConfig[];
 }

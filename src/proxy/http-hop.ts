@@ -2,10 +2,14 @@
  * One HTTP request through the proxy, start to finish:
  *
  *   arrive → match a route → extract the incoming trace context → SERVER span
- *          → no route: 404, nothing forwarded
- *          → CLIENT span → clean headers, inject trace headers → forward (http-proxy)
- *          → upstream answers: status on the CLIENT span, headers cleaned, body streamed back
+ *          → no route: 404 (400 for a target that is not a path or an http(s) URL), nothing forwarded
+ *          → no healthy target (all ejected, routing/outlier.ts): 503, nothing forwarded
+ *          → attempt: CLIENT span → clean headers, inject trace headers → forward (http-proxy)
+ *          → upstream answers: status on the CLIENT span, headers cleaned, body streamed back, each
+ *            silence in the body bounded by timeoutMs (then the connection is cut: 'response_stalled')
  *          → or fails: 502 (refused, reset, DNS, TLS) or 504 (no answer within timeoutMs)
+ *          → a failed attempt the route retries (proxy/retry.ts) ends its CLIENT span and starts the next
+ *            attempt, on another target when there is one, with `http.request.resend_count`
  *          → the response's last byte (or the client hanging up) ends the SERVER span and the record.
  *
  * A hop is a class because it has a lifecycle with several ends that race (upstream error, timeout, client
@@ -14,19 +18,30 @@
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ROOT_CONTEXT, type Context, type Span, TraceFlags } from '@opentelemetry/api';
-import { ClientAbortedError, RouteNotFoundError, UpstreamTimeoutError, type ResponseError } from '../errors.js';
+import { ROOT_CONTEXT, type Context, type Span, TraceFlags, type Tracer } from '@opentelemetry/api';
+import {
+  ClientAbortedError,
+  MalformedRequestError,
+  NoHealthyUpstreamError,
+  RouteNotFoundError,
+  UpstreamResetError,
+  UpstreamStalledError,
+  UpstreamTimeoutError,
+  type ResponseError,
+} from '../errors.js';
 import type { Route, RouteTable } from '../routing/route-table.js';
 import type { Target } from '../routing/balance.js';
 import { hostWithoutPort } from '../routing/match.js';
 import type { Tracing } from '../tracing/tracing.js';
-import { TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
+import { ATTR_HTTP_REQUEST_RESEND_COUNT, TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
 import { headersGetter, outgoingSetter } from '../tracing/propagation.js';
 import type { Forwarder, ForwardHandlers } from './forward.js';
 import { cleanOutgoingHeaders, cleanResponseHeaders } from './hop-headers.js';
 import type { HopListener } from './hop-record.js';
+import type { HopCounter } from './hop-counter.js';
 import { respondError, upstreamErrorFor } from './respond-error.js';
+import { isReplayable, isUnavailableStatus, retriesFailure, retriesStatus } from './retry.js';
 
 /** Everything a hop needs, built once per config. A reload swaps the whole object. */
 export interface HopRuntime {
@@ -36,6 +51,8 @@ export interface HopRuntime {
   readonly listener: HopListener;
   /** Service name of spans for requests that match no route. */
   readonly defaultService: string;
+  /** Hops running on this runtime; a replaced runtime's exporters are shut down once it has none. */
+  readonly hops: HopCounter;
 }
 
 interface RequestTarget {
@@ -45,6 +62,10 @@ interface RequestTarget {
   readonly search: string;
   /** Set for an absolute-form target: its `host[:port]`, which replaces the Host header upstream. */
   readonly authority?: string;
+  /** An absolute-form target naming another host than the Host header: only a route naming it may take it. */
+  readonly foreign?: boolean;
+  /** Neither origin-form nor an http(s) absolute URL (`*`, `ftp://x`, `evil:443`): answered 400. */
+  readonly malformed?: boolean;
 }
 
 export class HttpHop implements ForwardHandlers {
@@ -52,16 +73,25 @@ export class HttpHop implements ForwardHandlers {
   private readonly bytesOutAtStart: number;
   private route: Route | undefined;
   private target: Target | undefined;
+  private tracer!: Tracer;
   private serverSpan!: Span;
   private serverContext!: Context;
   private clientSpan: Span | undefined;
   private proxyReq: ClientRequest | undefined;
+  private proxyRes: IncomingMessage | undefined;
+  /** Until the upstream answers: timeoutMs for the attempt. Then: the longest silence in its body. */
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
   private clientDone = false;
   private upstreamEndedAt: number | undefined;
   private errorType: string | undefined;
   private path = '';
+  /** The path sent upstream (prefix stripped when the route says so), for CLIENT spans. */
+  private upstreamPath = '';
+  /** Attempts started so far; the current one is number `attempts`. */
+  private attempts = 0;
+  /** Idempotent and without a body: may be sent again (proxy/retry.ts). */
+  private replayable = false;
 
   constructor(
     private readonly runtime: HopRuntime,
@@ -79,10 +109,15 @@ export class HttpHop implements ForwardHandlers {
     const method = req.method ?? 'GET';
     const where = requestTarget(req);
     this.path = where.path;
-    const route = runtime.table.match(method, where.host, where.path);
+    const route = where.malformed
+      ? undefined
+      : where.foreign
+        ? runtime.table.matchNamedHost(method, where.host, where.path)
+        : runtime.table.match(method, where.host, where.path);
     this.route = route;
 
     const tracer = runtime.tracing.tracerFor(route?.service ?? runtime.defaultService);
+    this.tracer = tracer;
     const parent = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
     const isTls = (req.socket as TLSSocket).encrypted === true;
     this.serverSpan = startServerSpan(tracer, parent, {
@@ -101,24 +136,57 @@ export class HttpHop implements ForwardHandlers {
     if (runtime.tracing.config.traceResponse) res.setHeader(TRACE_RESPONSE_HEADER, traceResponse(this.serverSpan));
 
     if (route === undefined) {
-      this.fail(new RouteNotFoundError());
+      this.fail(where.malformed ? new MalformedRequestError() : new RouteNotFoundError());
       return;
     }
 
     const target = route.balancer.next();
+    if (target === undefined) {
+      this.fail(new NoHealthyUpstreamError());
+      return;
+    }
+    this.replayable = route.retry !== undefined && isReplayable(req);
+    this.upstreamPath = forwardedPath(route, where.path);
+    if (where.authority !== undefined) req.headers.host = where.authority;
+    if (route.config.stripPrefix || where.authority !== undefined) req.url = this.upstreamPath + where.search;
+    this.startAttempt(target);
+  }
+
+  /** Sends the request to `target` under a new CLIENT span, with its own timeoutMs. */
+  private startAttempt(target: Target): void {
+    const route = this.route!;
+    const method = this.req.method ?? 'GET';
+    this.attempts += 1;
     this.target = target;
-    this.clientSpan = startClientSpan(tracer, this.serverContext, {
+    this.proxyReq = undefined;
+    this.timedOut = false;
+    this.clientSpan = startClientSpan(this.tracer, this.serverContext, {
       method,
       httpRoute: route.httpRoute,
-      url: `${target.protocol}//${target.hostname}:${target.port}${target.basePath}${forwardedPath(route, where.path)}`,
+      url: `${target.protocol}//${target.hostname}:${target.port}${target.basePath}${this.upstreamPath}`,
       serverAddress: target.hostname,
       serverPort: target.port,
       peerService: route.config.peerService,
     });
-    if (where.authority !== undefined) req.headers.host = where.authority;
-    if (route.config.stripPrefix || where.authority !== undefined) req.url = forwardedPath(route, where.path) + where.search;
+    if (this.attempts > 1) this.clientSpan.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, this.attempts - 1);
     this.timer = setTimeout(() => this.onTimeout(), route.config.timeoutMs);
-    runtime.forwarder.forward(req, res, target, this);
+    this.runtime.forwarder.forward(this.req, this.res, target, this.attemptHandlers());
+  }
+
+  /**
+   * The forwarder's callbacks for the attempt being started. Events of an attempt that was abandoned (retried
+   * or answered already) are dropped here; an upstream request that only now got its socket is destroyed.
+   */
+  private attemptHandlers(): ForwardHandlers {
+    const attempt = this.attempts;
+    const current = (): boolean => attempt === this.attempts && this.errorType === undefined && !this.clientDone;
+    return {
+      onProxyRequest: (proxyReq) => (current() ? this.onProxyRequest(proxyReq) : proxyReq.destroy()),
+      onProxyResponse: (proxyRes) => current() && this.onProxyResponse(proxyRes),
+      onProxyError: (error) => {
+        if (current()) this.onProxyError(error);
+      },
+    };
   }
 
   onProxyRequest(proxyReq: ClientRequest): void {
@@ -127,43 +195,106 @@ export class HttpHop implements ForwardHandlers {
     this.runtime.tracing.propagator.inject(contextWith(this.serverContext, this.clientSpan!), proxyReq, outgoingSetter);
   }
 
-  onProxyResponse(proxyRes: IncomingMessage): void {
+  onProxyResponse(proxyRes: IncomingMessage): boolean {
     this.clearTimer();
+    const route = this.route!;
     const clientSpan = this.clientSpan!;
-    recordClientStatus(clientSpan, proxyRes.statusCode ?? 0);
+    const status = proxyRes.statusCode ?? 0;
+    recordClientStatus(clientSpan, status);
+    route.balancer.report(this.target!, !isUnavailableStatus(status));
+    const retryTarget = retriesStatus(route.retry, this.attempts, status) ? this.retryTarget() : undefined;
+    if (retryTarget !== undefined) {
+      clientSpan.end();
+      this.startAttempt(retryTarget);
+      return false; // drained by the forwarder; the client sees only the next attempt's answer
+    }
+    this.proxyRes = proxyRes;
     cleanResponseHeaders(proxyRes.headers);
     // Our traceresponse names this hop's trace; the upstream's own would name a trace the client is not in.
     if (this.runtime.tracing.config.traceResponse) delete proxyRes.headers[TRACE_RESPONSE_HEADER];
     proxyRes.once('end', () => {
+      this.clearTimer();
       this.upstreamEndedAt = performance.now();
       clientSpan.end();
     });
     // The upstream cut its response short: the client must see a cut too, not a hang.
-    proxyRes.once('aborted', () => this.onUpstreamAborted());
-    proxyRes.once('error', () => this.onUpstreamAborted());
+    proxyRes.once('aborted', () => this.onUpstreamCut(new UpstreamResetError()));
+    proxyRes.once('error', () => this.onUpstreamCut(new UpstreamResetError()));
+    // A body that trickles to a stop: each chunk restarts the clock. The forwarder pipes the body to the
+    // client in this same tick, so listening to 'data' here loses nothing.
+    this.timer = setTimeout(() => this.onBodySilence(), route.config.timeoutMs);
+    proxyRes.on('data', () => this.timer?.refresh());
+    return true;
   }
 
   onProxyError(error: Error): void {
     this.clearTimer();
     if (this.clientDone || this.req.socket.destroyed) return; // the client left; onResponseClose ends the hop
-    this.fail(this.timedOut ? new UpstreamTimeoutError(this.route!.config.timeoutMs) : upstreamErrorFor(error));
+    this.onAttemptFailed(this.timedOut ? new UpstreamTimeoutError(this.route!.config.timeoutMs) : upstreamErrorFor(error));
   }
 
   private onTimeout(): void {
     this.timer = undefined;
     this.timedOut = true;
+    // Destroying the upstream request makes it fail, and onProxyError names the timeout. One still queued for
+    // a socket cannot be reached: attemptHandlers destroys it as soon as it gets one.
     if (this.proxyReq !== undefined) this.proxyReq.destroy();
-    else this.fail(new UpstreamTimeoutError(this.route!.config.timeoutMs));
+    else this.onAttemptFailed(new UpstreamTimeoutError(this.route!.config.timeoutMs));
   }
 
-  private onUpstreamAborted(): void {
-    if (this.res.writableFinished || this.clientSpan === undefined) return;
-    const error = upstreamErrorFor(new Error('upstream response aborted'));
+  /** The attempt failed before the upstream answered: retry when the route says so, else answer the client. */
+  private onAttemptFailed(error: ResponseError): void {
+    const route = this.route!;
+    route.balancer.report(this.target!, false);
+    const retryTarget = retriesFailure(route.retry, this.attempts, error) ? this.retryTarget() : undefined;
+    if (retryTarget === undefined) {
+      this.fail(error);
+      return;
+    }
+    markError(this.clientSpan!, error.errorType, error.message);
+    this.clientSpan!.end();
+    this.startAttempt(retryTarget);
+  }
+
+  /** Where a retry goes; undefined when this request may not be sent again or no target is healthy. */
+  private retryTarget(): Target | undefined {
+    if (!this.replayable || this.clientDone || this.res.headersSent) return undefined;
+    return this.route!.balancer.next(this.target);
+  }
+
+  private onBodySilence(): void {
+    this.timer = undefined;
+    // Paused means the pipe waits for a slow client to drain, not that the upstream is silent.
+    if (this.proxyRes?.isPaused() === true) {
+      this.timer = setTimeout(() => this.onBodySilence(), this.route!.config.timeoutMs);
+      return;
+    }
+    this.onUpstreamCut(new UpstreamStalledError(this.route!.config.timeoutMs));
+  }
+
+  /** The upstream's answer broke off after it started: the client's connection is cut too. */
+  private onUpstreamCut(error: ResponseError): void {
+    if (this.res.writableFinished || this.clientSpan === undefined || this.errorType !== undefined) return;
+    this.clearTimer();
     this.errorType = error.errorType;
     markError(this.clientSpan, error.errorType, error.message);
     markError(this.serverSpan, error.errorType, error.message);
     this.clientSpan.end();
+    this.route!.balancer.report(this.target!, false);
+    this.proxyReq?.destroy(); // frees the upstream socket of a stalled answer
     this.res.destroy();
+  }
+
+  /**
+   * The proxy is stopping and this request outlived drainTimeoutMs: the client gets `error` (503) when
+   * nothing of the answer was sent yet, a cut connection otherwise; the upstream request is abandoned.
+   */
+  cut(error: ResponseError): void {
+    if (this.clientDone || this.errorType !== undefined || this.res.writableFinished) return;
+    this.clearTimer();
+    this.proxyReq?.destroy();
+    if (this.upstreamEndedAt !== undefined) this.clientSpan = undefined; // ended with the upstream's answer
+    this.fail(error);
   }
 
   /** Answers the client with `error`'s status and marks both spans; the CLIENT span ends here. */
@@ -178,7 +309,8 @@ export class HttpHop implements ForwardHandlers {
     this.clearTimer();
     const { res, serverSpan } = this;
     if (res.writableFinished) {
-      recordServerStatus(serverSpan, res.statusCode);
+      // A failure the proxy answered has its status and error.type from respondError already.
+      if (this.errorType === undefined) recordServerStatus(serverSpan, res.statusCode);
     } else if (this.errorType === undefined) {
       // The client hung up first: not the upstream's failure (no retry, no upstream error count),
       // but both spans end as errors and the upstream request is abandoned.
@@ -231,13 +363,19 @@ export class HttpHop implements ForwardHandlers {
  */
 function requestTarget(req: IncomingMessage): RequestTarget {
   const url = req.url ?? '/';
-  if (url.charCodeAt(0) !== 0x2f /* / */ && /^https?:\/\//i.test(url)) {
-    try {
-      const parsed = new URL(url);
-      return { host: parsed.hostname.toLowerCase(), path: parsed.pathname, search: parsed.search, authority: parsed.host };
-    } catch {
-      // not a URL after all: matched as an opaque path below
+  if (url.charCodeAt(0) !== 0x2f /* / */) {
+    const hostHeader = hostWithoutPort(req.headers.host);
+    if (/^https?:\/\//i.test(url)) {
+      try {
+        const parsed = new URL(url);
+        const host = parsed.hostname.toLowerCase();
+        // No open proxy (SPEC §5): `GET http://elsewhere/` is not ours unless a route names that host.
+        return { host, path: parsed.pathname, search: parsed.search, authority: parsed.host, foreign: host !== hostHeader };
+      } catch {
+        // not a URL after all: malformed below
+      }
     }
+    return { host: hostHeader, path: url, search: '', malformed: true };
   }
   const query = url.indexOf('?');
   return {

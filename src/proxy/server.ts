@@ -1,10 +1,13 @@
 /**
  * The proxy's listening socket: one http.Server whose 'request' handler starts an HttpHop against the
  * runtime current at the request's arrival (a reload swaps it for later requests only). Malformed requests
- * are answered by Node's parser through 'clientError' (400, or 431 for oversize headers), never forwarded.
+ * are answered by Node's parser through 'clientError' (400, 431 for oversize headers, 408 for headers that
+ * take longer than headersTimeoutMs), never forwarded; CONNECT is answered 405, never tunnelled.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { DrainTimeoutError } from '../errors.js';
 import { HttpHop, type HopRuntime } from './http-hop.js';
 
 export interface ProxyServer {
@@ -13,32 +16,63 @@ export interface ProxyServer {
   openSockets(): number;
   /** Requests whose response has not finished yet. */
   inFlight(): number;
-  /** Stops accepting, waits for in-flight requests up to `timeoutMs`, then cuts what is left. */
+  /** Applies a reloaded headersTimeoutMs to requests that arrive from now on. */
+  setHeadersTimeout(ms: number): void;
+  /**
+   * Stops accepting, waits for in-flight requests up to `timeoutMs`, then cuts what is left (503 when the
+   * answer has not started) and resolves once every hop has ended its spans.
+   */
   close(timeoutMs: number): Promise<void>;
+}
+
+export interface ProxyServerOptions {
+  readonly headersTimeoutMs?: number;
 }
 
 export const SERVER_LIMITS = {
   maxHeaderSize: 16 * 1024, // 16 KiB, Node's default; larger header blocks get 431
-  headersTimeout: 30_000, // a client has 30 s to finish sending its headers (slowloris)
+  headersTimeout: 30_000, // a client has 30 s to finish sending its headers (slowloris); routes.json's headersTimeoutMs
   requestTimeout: 0, // no cap on a whole request: uploads may be long; upstream time is capped per route
   keepAliveTimeout: 65_000, // above common load balancers' 60 s idle timeout, so they close first
 } as const;
 
-export function createProxyServer(currentRuntime: () => HopRuntime): ProxyServer {
-  const sockets = new Set<Socket>();
-  let inFlight = 0;
-  let draining = false;
+/** After the drain deadline, how long the cut hops get to end their spans before close() gives up on them. */
+const HOP_END_GRACE_MS = 1_000;
 
-  const server = http.createServer({ ...SERVER_LIMITS }, (req: IncomingMessage, res: ServerResponse) => {
-    inFlight += 1;
-    res.once('close', () => {
-      inFlight -= 1;
-      // While draining, a connection goes as soon as its last response is out.
+const CONNECT_REFUSED =
+  'HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
+
+export function createProxyServer(currentRuntime: () => HopRuntime, options: ProxyServerOptions = {}): ProxyServer {
+  const sockets = new Set<Socket>();
+  const hops = new Set<HttpHop>();
+  let onHopsEnded: (() => void) | undefined;
+  let draining = false;
+  const headersTimeout = options.headersTimeoutMs ?? SERVER_LIMITS.headersTimeout;
+
+  const server = http.createServer(
+    {
+      ...SERVER_LIMITS,
+      headersTimeout,
+      // Node checks header deadlines on this interval (30 s by default), so a short timeout needs a short one.
+      connectionsCheckingInterval: Math.min(Math.max(Math.floor(headersTimeout / 2), 50), 5_000),
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
       if (draining) res.shouldKeepAlive = false;
-    });
-    if (draining) res.shouldKeepAlive = false;
-    new HttpHop(currentRuntime(), req, res).start();
-  });
+      const runtime = currentRuntime();
+      runtime.hops.enter();
+      const hop = new HttpHop(runtime, req, res);
+      hops.add(hop);
+      hop.start();
+      // Registered after start(): the hop's own 'close' listener ends its spans first.
+      res.once('close', () => {
+        hops.delete(hop);
+        runtime.hops.leave();
+        // While draining, a connection goes as soon as its last response is out.
+        if (draining) res.shouldKeepAlive = false;
+        if (hops.size === 0) onHopsEnded?.();
+      });
+    },
+  );
   server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
 
   server.on('connection', (socket: Socket) => {
@@ -51,21 +85,56 @@ export function createProxyServer(currentRuntime: () => HopRuntime): ProxyServer
       socket.destroy();
       return;
     }
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    socket.end(`HTTP/1.1 ${clientErrorStatus(error.code)}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
+
+  // SPEC §5, no open proxy: hoptrace never opens a tunnel, whatever host a CONNECT names.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(CONNECT_REFUSED);
+  });
+
+  function hopsEnded(): Promise<void> {
+    if (hops.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const giveUp = setTimeout(resolve, HOP_END_GRACE_MS);
+      onHopsEnded = () => {
+        clearTimeout(giveUp);
+        resolve();
+      };
+    });
+  }
 
   return {
     server,
     openSockets: () => sockets.size,
-    inFlight: () => inFlight,
+    inFlight: () => hops.size,
+    setHeadersTimeout(ms) {
+      server.headersTimeout = ms;
+    },
     async close(timeoutMs) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
-      await closed;
+      let cutDone: (() => void) | undefined;
+      const cut = new Promise<void>((resolve) => (cutDone = resolve));
+      const deadline = setTimeout(() => {
+        for (const hop of hops) hop.cut(new DrainTimeoutError());
+        // One turn for the 503s just written to leave before every connection is closed.
+        setImmediate(() => {
+          server.closeAllConnections();
+          cutDone?.();
+        });
+      }, timeoutMs);
+      await Promise.race([closed, cut]);
       clearTimeout(deadline);
+      await hopsEnded();
     },
   };
+}
+
+function clientErrorStatus(code: string | undefined): string {
+  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
+  return '400 Bad Request';
 }

@@ -1,6 +1,10 @@
 /**
- * Upstream targets of a route, parsed once, and the round-robin choice between them.
+ * Upstream targets of a route, parsed once, and the round-robin choice between them. With outlier
+ * detection on, the choice skips targets that are ejected (outlier.ts) and learns from each attempt's outcome.
  */
+import type { OutlierConfig } from '../config/types.js';
+import { createOutlierDetector, type OutlierDetector } from './outlier.js';
+
 export interface Target {
   /** The URL as configured, for logs and spans. */
   readonly url: string;
@@ -15,7 +19,13 @@ export interface Target {
 
 export interface Balancer {
   readonly targets: readonly Target[];
-  next(): Target;
+  /**
+   * The next healthy target in turn, other than `avoid` when another is healthy (a retry goes elsewhere);
+   * undefined when every target is ejected.
+   */
+  next(avoid?: Target): Target | undefined;
+  /** The outcome of one attempt on `target`: failures count towards its ejection. */
+  report(target: Target, ok: boolean): void;
 }
 
 export function parseTarget(url: string): Target {
@@ -34,15 +44,43 @@ export function parseTarget(url: string): Target {
   };
 }
 
-export function createBalancer(urls: readonly string[]): Balancer {
+export function createBalancer(urls: readonly string[], outlier?: OutlierConfig, now?: () => number): Balancer {
   const targets = urls.map(parseTarget);
   let cursor = 0;
+  if (outlier === undefined) {
+    return {
+      targets,
+      next(avoid) {
+        let target = targets[cursor]!;
+        cursor = cursor + 1 === targets.length ? 0 : cursor + 1;
+        if (target === avoid && targets.length > 1) {
+          target = targets[cursor]!;
+          cursor = cursor + 1 === targets.length ? 0 : cursor + 1;
+        }
+        return target;
+      },
+      report() {},
+    };
+  }
+  const detector: OutlierDetector = createOutlierDetector(targets.length, outlier, now);
+  const indexOf = new Map(targets.map((target, index) => [target, index]));
   return {
     targets,
-    next() {
-      const target = targets[cursor]!;
-      cursor = cursor + 1 === targets.length ? 0 : cursor + 1;
-      return target;
+    next(avoid) {
+      let fallback: Target | undefined;
+      for (let tried = 0; tried < targets.length; tried += 1) {
+        const index = cursor;
+        cursor = cursor + 1 === targets.length ? 0 : cursor + 1;
+        if (!detector.isAvailable(index)) continue;
+        const target = targets[index]!;
+        if (target !== avoid) return target;
+        fallback = target;
+      }
+      return fallback;
+    },
+    report(target, ok) {
+      const index = indexOf.get(target);
+      if (index !== undefined) detector.report(index, ok);
     },
   };
 }

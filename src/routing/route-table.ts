@@ -5,6 +5,7 @@
 import type { RouteConfig } from '../config/types.js';
 import { createBalancer, type Balancer } from './balance.js';
 import { compileMatch, type Matcher } from './match.js';
+import { compileRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
 export interface Route {
   readonly config: RouteConfig;
@@ -14,12 +15,16 @@ export interface Route {
   readonly httpRoute: string;
   readonly balancer: Balancer;
   readonly matches: Matcher;
+  /** Undefined when failed attempts are not retried. */
+  readonly retry: RetryPolicy | undefined;
 }
 
 export interface RouteTable {
   readonly routes: readonly Route[];
   /** First match wins (SPEC §2). `host` is lower-case without port, `path` has no query. */
   match(method: string, host: string, path: string): Route | undefined;
+  /** Like `match`, among the routes whose `match.host` names a host (for absolute-form targets). */
+  matchNamedHost(method: string, host: string, path: string): Route | undefined;
 }
 
 export function createRouteTable(configs: readonly RouteConfig[]): RouteTable {
@@ -28,13 +33,19 @@ export function createRouteTable(configs: readonly RouteConfig[]): RouteTable {
     name: config.name,
     service: config.service,
     httpRoute: config.match.pathPrefix ?? '/',
-    balancer: createBalancer(config.targets),
+    balancer: createBalancer(config.targets, config.outlierDetection),
     matches: compileMatch(config.match),
+    retry: compileRetryPolicy(config.retry),
   }));
+  const namedHost = routes.filter((route) => route.config.match.host !== undefined);
   return {
     routes,
     match(method, host, path) {
       for (const route of routes) if (route.matches(method, host, path)) return route;
+      return undefined;
+    },
+    matchNamedHost(method, host, path) {
+      for (const route of namedHost) if (route.matches(method, host, path)) return route;
       return undefined;
     },
   };

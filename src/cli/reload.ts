@@ -1,0 +1,77 @@
+/**
+ * Config reloads for the running CLI (SPEC §1): on SIGHUP, and on changes of the file while the config says
+ * `watch: true`. Reloads run one at a time, in order. A valid file is handed to app.reload (new requests use
+ * it, in-flight ones finish on the old one); an invalid one is reported with the same lines as at start,
+ * then one saying the running config stays.
+ */
+import type { App } from '../app.js';
+import { loadConfig, type HopConfig } from '../config/index.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { reportConfigError } from './config-report.js';
+import { watchConfigFile, type ConfigWatcher } from './watch.js';
+
+export interface Reloader {
+  /** Reads the file again and applies it; resolves once this reload (and any before it) is done. */
+  reload(reason: string): Promise<void>;
+  close(): void;
+}
+
+export function createReloader(path: string, initial: HopConfig, app: App, logger: Logger): Reloader {
+  let queue: Promise<void> = Promise.resolve();
+  let watcher: ConfigWatcher | undefined;
+  let closed = false;
+
+  function applyWatch(config: HopConfig): void {
+    if (config.watch && watcher === undefined && !closed) {
+      watcher = watchConfigFile(
+        path,
+        () => void reload('file changed'),
+        (error) => {
+          watcher = undefined;
+          logger.error({ err: error.message }, 'cannot watch the config file any more; SIGHUP still reloads');
+        },
+      );
+    } else if (!config.watch && watcher !== undefined) {
+      watcher.close();
+      watcher = undefined;
+    }
+  }
+
+  async function apply(reason: string): Promise<void> {
+    let next: HopConfig;
+    try {
+      next = await loadConfig(path);
+    } catch (error) {
+      const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
+      logger.error({ reason, issues }, 'config reload rejected; keeping the running config');
+      reportConfigError(path, error);
+      process.stderr.write('hoptrace: reload rejected; the running config stays in effect\n');
+      return;
+    }
+    if (closed) return;
+    await app.reload(next);
+    logger.info({ reason }, 'config reload applied');
+    applyWatch(next);
+  }
+
+  function reload(reason: string): Promise<void> {
+    queue = queue
+      .then(() => apply(reason))
+      .catch((error: unknown) => {
+        logger.error({ reason, err: (error as Error).message }, 'config reload failed; keeping the running config');
+        process.stderr.write(`hoptrace: reload failed: ${(error as Error).message}; the running config stays in effect\n`);
+      });
+    return queue;
+  }
+
+  applyWatch(initial);
+  return {
+    reload,
+    close() {
+      closed = true;
+      watcher?.close();
+      watcher = undefined;
+    },
+  };
+}
