@@ -36,7 +36,7 @@ describe('retries', () => {
     expect(first!.attributes[ATTR_SERVER_PORT]).toBe(portOf(refused));
     expect(first!.attributes[ATTR_HTTP_REQUEST_RESEND_COUNT]).toBeUndefined();
     expect(second!.attributes[ATTR_HTTP_REQUEST_RESEND_COUNT]).toBe(1);
-    expect(second!.attributes[ATTR_SERVER_PORT]).toBe(healthy.port ?? portOf(healthy.url));
+    expect(second!.attributes[ATTR_SERVER_PORT]).toBe(portOf(healthy.url));
     expect(second!.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE]).toBe(200);
     expect(server.status.code).toBe(SpanStatusCode.UNSET);
     expect(healthy.requests).toHaveLength(1);
