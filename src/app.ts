@@ -80,7 +80,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   function buildRuntime(from: HopConfig, exports: ExportPipeline): HopRuntime {
     return {
       table: createRouteTable(from.routes),
-      tracing: createTracing(from.tracing, exports.processors),
+      tracing: createTracing(from.tracing, exports.processors, from.routes),
       forwarder,
       listener,
       defaultService: from.tracing.serviceName,
