@@ -1,196 +1,142 @@
+/**
+ * W3C Trace Context through the proxy (SPEC §3): what the upstream receives and what is exported to a
+ * real Zipkin receiver, for continued, new, invalid and unsampled traces.
+ */
 import { describe, expect, it } from 'vitest';
-import { SpanKind } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { startUpstream, type ReceivedRequest } from '../helpers/upstream.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
-import { rawRequest } from '../helpers/raw-request.js';
-import { waitFor } from '../helpers/wait.js';
+import { startUpstream } from '../helpers/upstream.js';
+import { startZipkinReceiver } from '../helpers/zipkin-receiver.js';
+import { startProxy } from '../helpers/proxy.js';
+import type { ZipkinSpan } from '../../src/export/zipkin-model.js';
 
-const W3C = { trace: '4bf92f3577b34da6a3ce929d0e0e4736', span: '00f067aa0ba902b7' };
-const B3 = { trace: '80f198ee56343ba864fe8b2a57d3eff7', span: 'e457b5a2e4d86bd1' };
-const JAEGER = { trace: 'a3ce929d0e0e4736a3ce929d0e0e4736', span: '05e3ac9a4f6e3b90' };
-const ALL_FORMATS = ['tracecontext', 'b3', 'jaeger'];
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT_ID = '00f067aa0ba902b7';
+// Flags: sampled (01) and, Level 2, random trace id (02), which a trace hoptrace starts carries.
+const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[0-3])$/;
 
-async function setup(propagation: string[] = ALL_FORMATS, tracing: Record<string, unknown> = {}) {
+async function setup() {
   const upstream = await startUpstream();
+  const zipkin = await startZipkinReceiver();
   const proxy = await startProxy({
-    tracing: { serviceName: 'edge', propagation, ...tracing },
+    tracing: { serviceName: 'edge', exporters: [{ type: 'zipkin', endpoint: zipkin.endpoint }] },
     routes: [{ name: 'orders', service: 'orders', match: { pathPrefix: '/api' }, upstream: upstream.url }],
   });
-  return { upstream, proxy };
+  return { upstream, zipkin, proxy };
 }
 
-async function hopSpans(proxy: TestProxy): Promise<{ server: ReadableSpan; client: ReadableSpan }> {
-  const spans = await proxy.spans();
-  expect(spans).toHaveLength(2);
-  const server = spans.find((span) => span.kind === SpanKind.SERVER);
-  const client = spans.find((span) => span.kind === SpanKind.CLIENT);
-  return { server: server!, client: client! };
+function byKind(spans: ZipkinSpan[]) {
+  const server = spans.find((span) => span.kind === 'SERVER');
+  const client = spans.find((span) => span.kind === 'CLIENT');
+  if (server === undefined || client === undefined) throw new Error(`expected a SERVER and a CLIENT span, got ${JSON.stringify(spans)}`);
+  return { server, client };
 }
 
-/** The trace and span id each format names in what the upstream got. */
-function idsSeenUpstream(request: ReceivedRequest): Record<string, [string, string]> {
-  const h = request.headers;
-  const [, tpTrace, tpSpan] = String(h.traceparent).split('-');
-  const [b3Trace, b3Span] = String(h.b3).split('-');
-  const [uberTrace, uberSpan] = String(h['uber-trace-id']).split(':');
-  return {
-    traceparent: [tpTrace!, tpSpan!],
-    b3: [b3Trace!, b3Span!],
-    'x-b3': [String(h['x-b3-traceid']), String(h['x-b3-spanid'])],
-    'uber-trace-id': [uberTrace!, uberSpan!],
-  };
-}
-
-describe('propagation formats', () => {
-  const continued: Array<[string, Record<string, string>, { trace: string; span: string }]> = [
-    ['a single b3 header', { b3: `${B3.trace}-${B3.span}-1` }, B3],
-    ['X-B3-* headers', { 'X-B3-TraceId': B3.trace, 'X-B3-SpanId': B3.span, 'X-B3-Sampled': '1' }, B3],
-    ['an uber-trace-id header', { 'uber-trace-id': `${JAEGER.trace}:${JAEGER.span}:0:1` }, JAEGER],
-    ['a traceparent header', { traceparent: `00-${W3C.trace}-${W3C.span}-01` }, W3C],
-  ];
-  it.each(continued)('continues the trace of %s alone and sends every format upstream with the CLIENT span id', async (_what, headers, incoming) => {
-    const { upstream, proxy } = await setup();
-    const response = await rawRequest(`${proxy.url}/api/orders`, headers);
-    expect(response.status).toBe(200);
-
-    const { server, client } = await hopSpans(proxy);
-    expect(server.spanContext().traceId).toBe(incoming.trace);
-    expect(server.parentSpanContext?.spanId).toBe(incoming.span);
-    expect(client.spanContext().traceId).toBe(incoming.trace);
-    expect(client.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
-
-    const clientIds: [string, string] = [incoming.trace, client.spanContext().spanId];
-    const [request] = upstream.requests;
-    expect(idsSeenUpstream(request!)).toEqual({ traceparent: clientIds, b3: clientIds, 'x-b3': clientIds, 'uber-trace-id': clientIds });
-    expect(request!.headers['x-b3-sampled']).toBe('1');
-    expect(request!.headers.traceparent).toMatch(/-0[13]$/);
-    await waitFor(() => proxy.app.openSockets() === 0, 2_000, 'the proxy to close every client socket');
-  });
-
-  const conflicting: Array<[string[], { trace: string; span: string }]> = [
-    [['tracecontext', 'b3', 'jaeger'], W3C],
-    [['b3', 'jaeger', 'tracecontext'], B3],
-    [['jaeger', 'tracecontext', 'b3'], JAEGER],
-  ];
-  it.each(conflicting)('follows the configured order %j when formats conflict', async (propagation, winner) => {
-    const { upstream, proxy } = await setup(propagation);
-    await rawRequest(`${proxy.url}/api`, {
-      traceparent: `00-${W3C.trace}-${W3C.span}-01`,
-      b3: `${B3.trace}-${B3.span}-1`,
-      'uber-trace-id': `${JAEGER.trace}:${JAEGER.span}:0:1`,
+describe('trace context propagation', () => {
+  it('continues a valid traceparent with a new client span id', async () => {
+    const { upstream, zipkin, proxy } = await setup();
+    const res = await fetch(`${proxy.url}/api/orders`, {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' },
     });
-    const { server, client } = await hopSpans(proxy);
-    expect([server.spanContext().traceId, server.parentSpanContext?.spanId]).toEqual([winner.trace, winner.span]);
-    const clientIds: [string, string] = [winner.trace, client.spanContext().spanId];
-    expect(Object.values(idsSeenUpstream(upstream.requests[0]!))).toEqual([clientIds, clientIds, clientIds, clientIds]);
+    expect(res.status).toBe(200);
+    const { server, client } = byKind(await zipkin.waitForSpans(2));
+
+    const sent = TRACEPARENT_RE.exec(String(upstream.requests[0]!.headers.traceparent));
+    expect(sent).not.toBeNull();
+    expect(sent![1]).toBe(TRACE_ID);
+    expect(sent![2]).toBe(client.id);
+    expect(sent![3]).toBe('01');
+    expect(upstream.requests[0]!.headers.tracestate).toBe('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7');
+
+    expect(server).toMatchObject({ traceId: TRACE_ID, parentId: PARENT_ID, kind: 'SERVER', localEndpoint: { serviceName: 'orders' } });
+    expect(client).toMatchObject({ traceId: TRACE_ID, parentId: server.id, kind: 'CLIENT', localEndpoint: { serviceName: 'orders' } });
+    expect(client.id).not.toBe(server.id);
+    expect(res.headers.get('traceresponse')).toBe(`00-${TRACE_ID}-${server.id}-01`);
   });
 
-  it('falls through an invalid first format to the next valid one', async () => {
-    const { upstream, proxy } = await setup(['tracecontext', 'b3']);
-    await rawRequest(`${proxy.url}/api`, {
-      traceparent: `00-${'0'.repeat(32)}-${W3C.span}-01`,
-      'x-b3-traceid': B3.trace,
-      'x-b3-spanid': B3.span,
-      'x-b3-sampled': '1',
-    });
-    const { server } = await hopSpans(proxy);
-    expect(server.spanContext().traceId).toBe(B3.trace);
-    expect(upstream.requests[0]!.headers.traceparent).toMatch(new RegExp(`^00-${B3.trace}-[0-9a-f]{16}-01$`));
+  it('starts a new trace when no traceparent arrives', async () => {
+    const { upstream, zipkin, proxy } = await setup();
+    const res = await fetch(`${proxy.url}/api/orders`);
+    const { server, client } = byKind(await zipkin.waitForSpans(2));
+    expect(server.parentId).toBeUndefined();
+    expect(server.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(client.traceId).toBe(server.traceId);
+    expect(upstream.requests[0]!.headers.traceparent).toBe(`00-${server.traceId}-${client.id}-03`);
+    expect(res.headers.get('traceresponse')).toBe(`00-${server.traceId}-${server.id}-03`);
   });
 
-  it('sends only the configured formats upstream, removing the others', async () => {
-    const { upstream, proxy } = await setup(['b3']);
-    await rawRequest(`${proxy.url}/api`, {
-      b3: `${B3.trace}-${B3.span}-1`,
-      'uber-trace-id': `${JAEGER.trace}:${JAEGER.span}:0:1`,
-      traceparent: `00-${W3C.trace}-${W3C.span}-01`,
-    });
-    const { headers } = upstream.requests[0]!;
-    expect(headers.b3).toMatch(new RegExp(`^${B3.trace}-[0-9a-f]{16}-1$`));
-    expect(headers['x-b3-traceid']).toBe(B3.trace);
-    expect(headers.traceparent).toBeUndefined();
-    expect(headers['uber-trace-id']).toBeUndefined();
-  });
-
-  it('lets the proxy decide for a B3 request that deferred the sampling decision', async () => {
-    const { upstream, proxy } = await setup(['b3'], { sampleRate: 1 });
-    await rawRequest(`${proxy.url}/api`, { 'x-b3-traceid': B3.trace, 'x-b3-spanid': B3.span });
-    const { server } = await hopSpans(proxy);
-    expect(server.spanContext().traceId).toBe(B3.trace);
-    expect(upstream.requests[0]!.headers['x-b3-sampled']).toBe('1');
-  });
-});
-
-describe('tracestate and trace flags', () => {
-  it('combines several tracestate header lines in order and passes them on', async () => {
-    const { upstream, proxy } = await setup(['tracecontext']);
-    await rawRequest(`${proxy.url}/api`, { traceparent: `00-${W3C.trace}-${W3C.span}-01`, tracestate: ['rojo=00f067aa0ba902b7', 'congo=t61rcWkgMzE'] });
-    expect(upstream.requests[0]!.headers.tracestate).toBe('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE');
-  });
-
-  it('drops an invalid tracestate whole but still continues the traceparent', async () => {
-    const { upstream, proxy } = await setup(['tracecontext']);
-    await rawRequest(`${proxy.url}/api`, { traceparent: `00-${W3C.trace}-${W3C.span}-01`, tracestate: 'rojo=00f067aa0ba902b7,Congo=t61rcWkgMzE' });
-    const { headers } = upstream.requests[0]!;
-    expect(headers.traceparent).toMatch(new RegExp(`^00-${W3C.trace}-`));
-    expect(headers.tracestate).toBeUndefined();
-  });
-
-  it('drops tracestate with an invalid traceparent and starts a new trace marked random', async () => {
-    const { upstream, proxy } = await setup(['tracecontext']);
-    await rawRequest(`${proxy.url}/api`, { traceparent: `00-${W3C.trace.toUpperCase()}-${W3C.span}-01`, tracestate: 'congo=t61rcWkgMzE' });
-    const { server } = await hopSpans(proxy);
-    const { headers } = upstream.requests[0]!;
-    expect(server.spanContext().traceId).not.toBe(W3C.trace);
-    expect(headers.traceparent).toMatch(new RegExp(`^00-${server.spanContext().traceId}-[0-9a-f]{16}-03$`));
-    expect(headers.tracestate).toBeUndefined();
-  });
-
-  const flags: Array<[string, string]> = [
-    ['01', '01'],
-    ['03', '03'],
-    ['02', '02'],
-    ['ff', '03'],
+  // The invalid forms of W3C Trace Context Level 1 §3.2: each starts a new trace and discards tracestate.
+  const invalid: Array<[string, string]> = [
+    ['version ff', `ff-${TRACE_ID}-${PARENT_ID}-01`],
+    ['all-zero trace id', `00-00000000000000000000000000000000-${PARENT_ID}-01`],
+    ['all-zero parent id', `00-${TRACE_ID}-0000000000000000-01`],
+    ['upper-case hex', `00-${TRACE_ID.toUpperCase()}-${PARENT_ID}-01`],
+    ['short trace id', `00-${TRACE_ID.slice(1)}-${PARENT_ID}-01`],
+    ['short parent id', `00-${TRACE_ID}-${PARENT_ID.slice(1)}-01`],
+    ['non-hex flags', `00-${TRACE_ID}-${PARENT_ID}-0g`],
+    ['version 00 with extra fields', `00-${TRACE_ID}-${PARENT_ID}-01-extra`],
+    ['wrong delimiter', `00_${TRACE_ID}_${PARENT_ID}_01`],
+    ['garbage', 'not a traceparent'],
   ];
-  it.each(flags)('keeps the random flag: incoming %s goes upstream and back as %s', async (incoming, outgoing) => {
-    const { upstream, proxy } = await setup(['tracecontext']);
-    const response = await rawRequest(`${proxy.url}/api`, { traceparent: `00-${W3C.trace}-${W3C.span}-${incoming}` });
-    expect(upstream.requests[0]!.headers.traceparent).toMatch(new RegExp(`^00-${W3C.trace}-[0-9a-f]{16}-${outgoing}$`));
-    expect(response.headers.traceresponse).toMatch(new RegExp(`^00-${W3C.trace}-[0-9a-f]{16}-${outgoing}$`));
-  });
-});
-
-describe('traceresponse', () => {
-  it('names the trace and the exported SERVER span', async () => {
-    const { proxy } = await setup();
-    const response = await rawRequest(`${proxy.url}/api`, { b3: `${B3.trace}-${B3.span}-1` });
-    const { server } = await hopSpans(proxy);
-    // A B3 trace id makes no randomness claim, so only the sampled flag is set.
-    expect(response.headers.traceresponse).toBe(`00-${B3.trace}-${server.spanContext().spanId}-01`);
+  it.each(invalid)('restarts the trace and drops tracestate for an invalid traceparent (%s)', async (_name, traceparent) => {
+    const { upstream, zipkin, proxy } = await setup();
+    await fetch(`${proxy.url}/api/x`, { headers: { traceparent, tracestate: 'congo=t61rcWkgMzE' } });
+    const { server, client } = byKind(await zipkin.waitForSpans(2));
+    expect(server.traceId).not.toBe(TRACE_ID);
+    expect(server.parentId).toBeUndefined();
+    const received = upstream.requests[0]!.headers;
+    expect(received.traceparent).toBe(`00-${server.traceId}-${client.id}-03`);
+    expect(received.tracestate).toBeUndefined();
   });
 
-  it('names a new trace with its random flag, for an unmatched request too', async () => {
-    const { proxy } = await setup();
-    const response = await rawRequest(`${proxy.url}/nothing-here`);
-    expect(response.status).toBe(404);
-    const spans = await proxy.spans();
-    expect(spans).toHaveLength(1);
-    expect(response.headers.traceresponse).toBe(`00-${spans[0]!.spanContext().traceId}-${spans[0]!.spanContext().spanId}-03`);
+  it('accepts a future version with extra fields, reading only the version 00 fields', async () => {
+    const { upstream, zipkin, proxy } = await setup();
+    await fetch(`${proxy.url}/api/x`, { headers: { traceparent: `cc-${TRACE_ID}-${PARENT_ID}-01-what-the-future-holds` } });
+    const { server, client } = byKind(await zipkin.waitForSpans(2));
+    expect(server.traceId).toBe(TRACE_ID);
+    expect(server.parentId).toBe(PARENT_ID);
+    expect(upstream.requests[0]!.headers.traceparent).toBe(`00-${TRACE_ID}-${client.id}-01`);
   });
 
-  it('reports an unsampled request as not sampled, recording nothing', async () => {
-    const { upstream, proxy } = await setup(['tracecontext']);
-    const response = await rawRequest(`${proxy.url}/api`, { traceparent: `00-${W3C.trace}-${W3C.span}-00` });
-    expect(response.headers.traceresponse).toMatch(new RegExp(`^00-${W3C.trace}-[0-9a-f]{16}-00$`));
-    expect(upstream.requests[0]!.headers.traceparent).toMatch(new RegExp(`^00-${W3C.trace}-[0-9a-f]{16}-00$`));
+  it('proxies and propagates an unsampled request but records nothing', async () => {
+    const { upstream, zipkin, proxy } = await setup();
+    const res = await fetch(`${proxy.url}/api/x`, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-00` } });
+    expect(res.status).toBe(200);
+    const sent = TRACEPARENT_RE.exec(String(upstream.requests[0]!.headers.traceparent));
+    expect(sent![1]).toBe(TRACE_ID);
+    expect(sent![2]).not.toBe(PARENT_ID);
+    expect(sent![3]).toBe('00');
+    expect(res.headers.get('traceresponse')).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`));
+    // A sampled request afterwards is exported; the unsampled one never is.
+    await fetch(`${proxy.url}/api/y`, { headers: { traceparent: `00-${'a'.repeat(32)}-${PARENT_ID}-01` } });
+    await proxy.app.flush();
+    const spans = await zipkin.waitForSpans(2);
+    expect(spans.map((span) => span.traceId)).toEqual(['a'.repeat(32), 'a'.repeat(32)]);
+  });
+
+  it('samples new traces at sampleRate 0 never, and still propagates', async () => {
+    const upstream = await startUpstream();
+    const proxy = await startProxy({
+      tracing: { sampleRate: 0 },
+      routes: [{ name: 'all', upstream: upstream.url }],
+    });
+    await fetch(`${proxy.url}/x`);
+    expect(upstream.requests[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/);
     expect(await proxy.spans()).toHaveLength(0);
   });
 
-  it('is left out when tracing.traceResponse is false, so the upstream one is passed on', async () => {
-    const upstream = await startUpstream((_req, res) => res.writeHead(200, { traceresponse: `00-${W3C.trace}-${W3C.span}-01` }).end('ok'));
-    const proxy = await startProxy({ tracing: { traceResponse: false }, routes: [{ name: 'r', upstream: upstream.url }] });
-    const response = await rawRequest(`${proxy.url}/`);
-    expect(response.headers.traceresponse).toBe(`00-${W3C.trace}-${W3C.span}-01`);
+  it('removes stale trace headers of every format before injecting its own', async () => {
+    const { upstream, zipkin, proxy } = await setup();
+    await fetch(`${proxy.url}/api/x`, {
+      headers: {
+        b3: `${TRACE_ID}-${PARENT_ID}-1`,
+        'x-b3-traceid': TRACE_ID,
+        'x-b3-spanid': PARENT_ID,
+        'x-b3-sampled': '1',
+        'uber-trace-id': `${TRACE_ID}:${PARENT_ID}:0:1`,
+      },
+    });
+    await zipkin.waitForSpans(2);
+    const received = upstream.requests[0]!.headers;
+    for (const name of ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'uber-trace-id']) expect(received[name]).toBeUndefined();
+    expect(received.traceparent).toMatch(TRACEPARENT_RE);
   });
 });
