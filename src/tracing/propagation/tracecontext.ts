@@ -17,6 +17,7 @@
 import {
   type Context,
   createContextKey,
+  ROOT_CONTEXT,
   isSpanContextValid,
   type SpanContext,
   type TextMapGetter,
@@ -40,6 +41,9 @@ const FLAGS_HEX = ['00', '01', '02', '03'] as const;
  * (false for a trace continued from B3 or Jaeger, which make no such claim). Absent: hoptrace made the id.
  */
 export const TRACE_ID_RANDOM_KEY = createContextKey('hoptrace trace id is random');
+/** Extraction normally starts from ROOT_CONTEXT: these save it one context copy per request. */
+const ROOT_RANDOM = ROOT_CONTEXT.setValue(TRACE_ID_RANDOM_KEY, true);
+const ROOT_NOT_RANDOM = ROOT_CONTEXT.setValue(TRACE_ID_RANDOM_KEY, false);
 
 /** The flags hoptrace writes for `spanContext`: its sampled bit, and the random bit of the trace it belongs to. */
 export function outgoingTraceFlags(context: Context, spanContext: SpanContext): number {
@@ -71,7 +75,9 @@ export function createTraceContextPropagator(): TextMapPropagator {
         isRemote: true,
         traceState: parseTraceState(getter.get(carrier, TRACE_STATE_HEADER)),
       };
-      return trace.setSpanContext(context, spanContext).setValue(TRACE_ID_RANDOM_KEY, (traceFlags & RANDOM_TRACE_ID_FLAG) !== 0);
+      const random = (traceFlags & RANDOM_TRACE_ID_FLAG) !== 0;
+      const base = context !== ROOT_CONTEXT ? context.setValue(TRACE_ID_RANDOM_KEY, random) : random ? ROOT_RANDOM : ROOT_NOT_RANDOM;
+      return trace.setSpanContext(base, spanContext);
     },
     inject(context, carrier, setter: TextMapSetter) {
       if (isTracingSuppressed(context)) return;

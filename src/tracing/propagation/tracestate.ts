@@ -69,7 +69,6 @@ export function parseTraceState(header: string | string[] | undefined): W3CTrace
   if (header === undefined) return undefined;
   const combined = typeof header === 'string' ? header : header.join(',');
   const members: Array<readonly [string, string]> = [];
-  const seen = new Set<string>();
   for (const raw of combined.split(',')) {
     const member = trimOws(raw);
     if (member === '') continue;
@@ -78,11 +77,16 @@ export function parseTraceState(header: string | string[] | undefined): W3CTrace
     if (equals <= 0) return undefined;
     const key = member.slice(0, equals);
     const value = member.slice(equals + 1);
-    if (!KEY.test(key) || !VALUE.test(value) || seen.has(key)) return undefined;
-    seen.add(key);
+    if (!KEY.test(key) || !VALUE.test(value) || hasKey(members, key)) return undefined;
     members.push([key, value]);
   }
   return members.length === 0 ? undefined : new W3CTraceState(members);
+}
+
+/** At most 32 members: a scan is cheaper than building a Set for every request. */
+function hasKey(members: ReadonlyArray<readonly [string, string]>, key: string): boolean {
+  for (const [name] of members) if (name === key) return true;
+  return false;
 }
 
 /** OWS is spaces and horizontal tabs (RFC 7230 §3.2.3); a value keeps its leading spaces, since the key comes first. */
