@@ -5,6 +5,7 @@
  * a structure that might be logged or shown. Every unreadable or unusable file is reported at once, one
  * line per file, each starting with the JSON path of the field that names it.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { ConfigError, HOP_ERR } from '../errors.js';
@@ -21,8 +22,6 @@ export interface TlsFiles {
   /** `upstreamCa` path → the PEM bundle read from it. */
   readonly upstreamCa: ReadonlyMap<string, string>;
 }
-
-const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
 
 export function readTlsFiles(config: HopConfig): TlsFiles {
   const issues: string[] = [];
@@ -45,11 +44,21 @@ export function readTlsFiles(config: HopConfig): TlsFiles {
     if (path === undefined || upstreamCa.has(path)) return;
     const pem = readPem(`routes[${index}].upstreamCa`, path, issues);
     if (pem === undefined) return;
-    if (!pem.includes(PEM_CERTIFICATE)) issues.push(`routes[${index}].upstreamCa: ${path} holds no PEM certificate`);
-    else upstreamCa.set(path, pem);
+    if (isCertificate(pem)) upstreamCa.set(path, pem);
+    else issues.push(`routes[${index}].upstreamCa: ${path} holds no PEM certificate`);
   });
   if (issues.length > 0) throw new ConfigError(HOP_ERR.CONFIG_READ, issues);
   return { listener, upstreamCa };
+}
+
+/** OpenSSL skips what it cannot parse in a CA list without a word, so the bundle is checked here. */
+function isCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem); // parses the first certificate of the bundle
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readPem(field: string, path: string, issues: string[]): string | undefined {
