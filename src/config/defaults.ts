@@ -2,7 +2,8 @@
  * Validated JSON → HopConfig: every default filled in (each with its reason), host names lower-cased,
  * `upstream` normalised to a target list, then deep-frozen so nothing downstream can change a live config.
  */
-import type { ExporterConfig, HopConfig, HostPort, PropagationFormat, RouteConfig } from './types.js';
+import type { ExporterConfig, HopConfig, HostPort, LimitsConfig, PropagationFormat, RouteConfig } from './types.js';
+import { capturableHeaders } from './capture-rules.js';
 
 export const DEFAULTS = {
   listen: '0.0.0.0:8080',
@@ -19,6 +20,14 @@ export const DEFAULTS = {
   maxNewTracesPerSecond: 0, // no cap unless asked: sampleRate alone decides
   trustIncomingContext: true, // SPEC §3: a valid incoming traceparent is continued
   timeoutMs: 30_000, // 30 s: common upstream timeout of other proxies (nginx proxy_read_timeout is 60 s)
+  limits: {
+    maxHeaderBytes: 16 * 1024, // 16 KiB: Node's own default; real browsers send a few KiB at most
+    maxHeaderCount: 100, // Apache httpd's LimitRequestFields; browsers send fewer than 30 (Node would allow 2000)
+    maxUrlLength: 8 * 1024, // 8 KiB: RFC 9112 §3 asks for at least 8000 octets; nginx's default buffer is 8k
+    maxConnections: 10_000, // bounds sockets and memory: at two descriptors per proxied connection, well under 65 536
+    maxTracestateLength: 512, // W3C Trace Context §3.3.1.5: past 512 characters tracestate may be cut by members
+    maxBaggageBytes: 8_192, // W3C Baggage (Limits): 8192 bytes must be passed on; beyond that it may be dropped
+  } satisfies LimitsConfig,
 } as const;
 
 /* The raw shapes below are what the schema guarantees; validation has already run. */
@@ -32,6 +41,8 @@ interface RawRoute {
   timeoutMs?: number;
   sampleRate?: number;
   trustIncomingContext?: boolean;
+  upstreamCa?: string;
+  capture?: { requestHeaders?: string[]; responseHeaders?: string[]; queryParams?: string[] };
 }
 
 interface RawExporter {
@@ -55,6 +66,8 @@ interface RawConfig {
     trustIncomingContext?: boolean;
   };
   routes: RawRoute[];
+  tls?: { cert: string; key: string };
+  limits?: Partial<LimitsConfig>;
 }
 
 export function applyDefaults(value: unknown, source?: string): HopConfig {
@@ -79,6 +92,8 @@ export function applyDefaults(value: unknown, source?: string): HopConfig {
       trustIncomingContext,
     },
     routes: raw.routes.map((route) => toRoute(route, { serviceName, sampleRate, trustIncomingContext })),
+    ...(raw.tls === undefined ? {} : { tls: { cert: raw.tls.cert, key: raw.tls.key } }),
+    limits: { ...DEFAULTS.limits, ...raw.limits },
   };
   return deepFreeze(config);
 }
@@ -113,6 +128,13 @@ function toRoute(raw: RawRoute, inherited: RouteInherited): RouteConfig {
     timeoutMs: raw.timeoutMs ?? DEFAULTS.timeoutMs,
     sampleRate: raw.sampleRate ?? inherited.sampleRate,
     trustIncomingContext: raw.trustIncomingContext ?? inherited.trustIncomingContext,
+    ...(raw.upstreamCa === undefined ? {} : { upstreamCa: raw.upstreamCa }),
+    capture: {
+      // SPEC §2: authorization, proxy-authorization, cookie and set-cookie are dropped here, even when listed.
+      requestHeaders: capturableHeaders(raw.capture?.requestHeaders),
+      responseHeaders: capturableHeaders(raw.capture?.responseHeaders),
+      queryParams: [...new Set(raw.capture?.queryParams ?? [])],
+    },
   };
 }
 

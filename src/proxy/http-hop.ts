@@ -24,6 +24,7 @@ import { TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
 import { formatTraceParent, headersGetter, outgoingSetter } from '../tracing/propagation.js';
 import { serverLinks, serverParent } from '../tracing/trust.js';
+import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
 import type { Forwarder, ForwardHandlers } from './forward.js';
 import { cleanOutgoingHeaders, cleanResponseHeaders } from './hop-headers.js';
 import type { HopListener } from './hop-record.js';
@@ -87,6 +88,10 @@ export class HttpHop implements ForwardHandlers {
     const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
     const parent = serverParent(incoming, trustIncomingContext);
     const isTls = (req.socket as TLSSocket).encrypted === true;
+    // SPEC §3: no header value unless the route lists it, no query value unless listed (capture.ts).
+    const capture = route?.capture ?? NO_CAPTURE;
+    const query = redactQuery(where.search, capture.queryParams);
+    const requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
     this.serverSpan = startServerSpan(tracer, parent, {
       method,
       path: where.path,
@@ -99,7 +104,9 @@ export class HttpHop implements ForwardHandlers {
       routeName: route?.name,
       httpRoute: route?.httpRoute,
       links: serverLinks(incoming, trustIncomingContext),
+      query,
     });
+    if (requestHeaders !== undefined) this.serverSpan.setAttributes(requestHeaders);
     this.serverContext = contextWith(parent, this.serverSpan);
     // W3C Trace Context Level 2 `traceresponse`: the trace and SERVER span this request belongs to.
     const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(this.serverContext) : undefined;
@@ -115,11 +122,12 @@ export class HttpHop implements ForwardHandlers {
     this.clientSpan = startClientSpan(tracer, this.serverContext, {
       method,
       httpRoute: route.httpRoute,
-      url: `${target.protocol}//${target.hostname}:${target.port}${target.basePath}${forwardedPath(route, where.path)}`,
+      url: `${target.protocol}//${target.hostname}:${target.port}${target.basePath}${forwardedPath(route, where.path)}${query === undefined ? '' : `?${query}`}`,
       serverAddress: target.hostname,
       serverPort: target.port,
       peerService: route.config.peerService,
     });
+    if (requestHeaders !== undefined) this.clientSpan.setAttributes(requestHeaders);
     if (where.authority !== undefined) req.headers.host = where.authority;
     if (route.config.stripPrefix || where.authority !== undefined) req.url = forwardedPath(route, where.path) + where.search;
     this.timer = setTimeout(() => this.onTimeout(), route.config.timeoutMs);
@@ -137,6 +145,12 @@ export class HttpHop implements ForwardHandlers {
     const clientSpan = this.clientSpan!;
     recordClientStatus(clientSpan, proxyRes.statusCode ?? 0);
     cleanResponseHeaders(proxyRes.headers);
+    // The client gets the upstream's headers, so both spans record the listed ones.
+    const responseHeaders = headerAttributes(this.route!.capture.responseHeaders, proxyRes.headers);
+    if (responseHeaders !== undefined) {
+      clientSpan.setAttributes(responseHeaders);
+      this.serverSpan.setAttributes(responseHeaders);
+    }
     // Our traceresponse names this hop's trace; the upstream's own would name a trace the client is not in.
     if (this.runtime.tracing.config.traceResponse) delete proxyRes.headers[TRACE_RESPONSE_HEADER];
     proxyRes.once('end', () => {
