@@ -36,12 +36,11 @@ function listen(server) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`)));
 }
 
-async function refusedUrl() {
-  const server = net.createServer();
-  const url = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return url;
-}
+/**
+ * Where connections are refused. Port 1 (tcpmux) has no listener on any ordinary machine, and unlike a port
+ * freed after listening on 0 it cannot be handed to another program's server halfway through a long run.
+ */
+const REFUSED_URL = 'http://127.0.0.1:1';
 
 const upstreamServer = http.createServer((req, res) => {
   const path = req.url ?? '/';
@@ -255,11 +254,11 @@ async function main() {
         {
           name: 'retry',
           match: { pathPrefix: '/retry' },
-          upstream: { targets: [await refusedUrl(), upstream] },
+          upstream: { targets: [REFUSED_URL, upstream] },
           retry: { attempts: 2, on: ['connect-failure'] },
           outlierDetection: { consecutiveFailures: 3, baseEjectionMs: 1_000 },
         },
-        { name: 'down', match: { pathPrefix: '/down' }, upstream: await refusedUrl() },
+        { name: 'down', match: { pathPrefix: '/down' }, upstream: REFUSED_URL },
         { name: 'dns', match: { pathPrefix: '/dns' }, upstream: 'http://upstream.invalid' },
       ],
     }),

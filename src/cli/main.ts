@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
+import { readTlsFiles } from '../config/tls-files.js';
+import { ADMIN_TOKEN_ENV } from '../admin/auth.js';
 import { createLogger } from '../log.js';
 import { reportConfigError } from './config-report.js';
 import { createReloader } from './reload.js';
@@ -58,6 +60,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   let config;
   try {
     config = await loadConfig(path);
+    if (args.check) readTlsFiles(config); // the certificate, key and CA files must be usable too
   } catch (error) {
     reportConfigError(path, error);
     process.exitCode = 1;
@@ -69,7 +72,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 
   const logger = createLogger();
-  const app = createApp(config, { logger });
+  let app;
+  try {
+    // The admin token comes from the environment only, never the file (SPEC §2).
+    app = createApp(config, { logger, adminToken: process.env[ADMIN_TOKEN_ENV] });
+  } catch (error) {
+    process.stderr.write(`hoptrace: cannot start: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   let addresses;
   try {
     addresses = await app.start();

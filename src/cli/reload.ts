@@ -1,8 +1,9 @@
 /**
  * Config reloads for the running CLI (SPEC §1): on SIGHUP, and on changes of the file while the config says
  * `watch: true`. Reloads run one at a time, in order. A valid file is handed to app.reload (new requests use
- * it, in-flight ones finish on the old one); an invalid one is reported with the same lines as at start,
- * then one saying the running config stays.
+ * it, in-flight ones finish on the old one); an invalid one, or one the app refuses (a field that takes a
+ * restart, an unreadable certificate), is reported with the same lines as at start, then one saying the
+ * running config stays. apply() catches every error, so the queue never rejects.
  */
 import type { App } from '../app.js';
 import { loadConfig, type HopConfig } from '../config/index.js';
@@ -42,6 +43,9 @@ export function createReloader(path: string, initial: HopConfig, app: App, logge
     let next: HopConfig;
     try {
       next = await loadConfig(path);
+      if (closed) return;
+      // The app can refuse too: a field that takes a restart, a certificate that cannot be read.
+      await app.reload(next);
     } catch (error) {
       const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
       logger.error({ reason, issues }, 'config reload rejected; keeping the running config');
@@ -49,19 +53,12 @@ export function createReloader(path: string, initial: HopConfig, app: App, logge
       process.stderr.write('hoptrace: reload rejected; the running config stays in effect\n');
       return;
     }
-    if (closed) return;
-    await app.reload(next);
     logger.info({ reason }, 'config reload applied');
     applyWatch(next);
   }
 
   function reload(reason: string): Promise<void> {
-    queue = queue
-      .then(() => apply(reason))
-      .catch((error: unknown) => {
-        logger.error({ reason, err: (error as Error).message }, 'config reload failed; keeping the running config');
-        process.stderr.write(`hoptrace: reload failed: ${(error as Error).message}; the running config stays in effect\n`);
-      });
+    queue = queue.then(() => apply(reason));
     return queue;
   }
 

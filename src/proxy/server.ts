@@ -1,14 +1,28 @@
 /**
- * The proxy's listening socket: one http.Server whose 'request' handler starts an HttpHop against the
- * runtime current at the request's arrival (a reload swaps it for later requests only). Malformed requests
- * are answered by Node's parser through 'clientError' (400, 431 for oversize headers, 408 for headers that
- * take longer than headersTimeoutMs), never forwarded; CONNECT is answered 405, never tunnelled.
+ * The proxy's listening socket: one http.Server (an https.Server when the config has `tls`) whose
+ * 'request' handler starts an HttpHop against the runtime current at the request's arrival (a reload swaps
+ * it for later requests only). Malformed requests are answered by Node's parser through 'clientError'
+ * (400, 431 for oversize headers, 408 for headers that take longer than headersTimeoutMs), and requests
+ * over `limits` by screenRequest; neither is forwarded. CONNECT is answered 405, never tunnelled.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { LimitsConfig } from '../config/types.js';
+import type { ListenerTls } from '../config/tls-files.js';
 import { DrainTimeoutError } from '../errors.js';
 import { HttpHop, type HopRuntime } from './http-hop.js';
+import { parserHeaderCount, screenRequest } from './request-limits.js';
+import { respondRefused } from './respond-error.js';
+
+export interface ProxyServerOptions {
+  /** Serve HTTPS with this certificate and key; whether to is fixed when the server is created. */
+  readonly tls?: ListenerTls;
+  readonly limits: LimitsConfig;
+  /** routes.json's headersTimeoutMs; SERVER_LIMITS.headersTimeout when absent. */
+  readonly headersTimeoutMs?: number;
+}
 
 export interface ProxyServer {
   readonly server: http.Server;
@@ -16,21 +30,16 @@ export interface ProxyServer {
   openSockets(): number;
   /** Requests whose response has not finished yet. */
   inFlight(): number;
-  /** Applies a reloaded headersTimeoutMs to requests that arrive from now on. */
-  setHeadersTimeout(ms: number): void;
   /**
    * Stops accepting, waits for in-flight requests up to `timeoutMs`, then cuts what is left (503 when the
    * answer has not started) and resolves once every hop has ended its spans.
    */
   close(timeoutMs: number): Promise<void>;
-}
-
-export interface ProxyServerOptions {
-  readonly headersTimeoutMs?: number;
+  /** Takes a reloaded config's certificate, limits and headersTimeoutMs (all but maxHeaderBytes, which needs a restart). */
+  update(options: ProxyServerOptions): void;
 }
 
 export const SERVER_LIMITS = {
-  maxHeaderSize: 16 * 1024, // 16 KiB, Node's default; larger header blocks get 431
   headersTimeout: 30_000, // a client has 30 s to finish sending its headers (slowloris); routes.json's headersTimeoutMs
   requestTimeout: 0, // no cap on a whole request: uploads may be long; upstream time is capped per route
   keepAliveTimeout: 65_000, // above common load balancers' 60 s idle timeout, so they close first
@@ -42,38 +51,54 @@ const HOP_END_GRACE_MS = 1_000;
 const CONNECT_REFUSED =
   'HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
 
-export function createProxyServer(currentRuntime: () => HopRuntime, options: ProxyServerOptions = {}): ProxyServer {
+export function createProxyServer(currentRuntime: () => HopRuntime, options: ProxyServerOptions): ProxyServer {
   const sockets = new Set<Socket>();
   const hops = new Set<HttpHop>();
   let onHopsEnded: (() => void) | undefined;
+  let inFlight = 0;
   let draining = false;
-  const headersTimeout = options.headersTimeoutMs ?? SERVER_LIMITS.headersTimeout;
+  let limits = options.limits;
 
-  const server = http.createServer(
-    {
-      ...SERVER_LIMITS,
-      headersTimeout,
-      // Node checks header deadlines on this interval (30 s by default), so a short timeout needs a short one.
-      connectionsCheckingInterval: Math.min(Math.max(Math.floor(headersTimeout / 2), 50), 5_000),
-    },
-    (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      // While draining, a connection goes as soon as its last response is out.
       if (draining) res.shouldKeepAlive = false;
-      const runtime = currentRuntime();
-      runtime.hops.enter();
-      const hop = new HttpHop(runtime, req, res);
-      hops.add(hop);
-      hop.start();
-      // Registered after start(): the hop's own 'close' listener ends its spans first.
-      res.once('close', () => {
-        hops.delete(hop);
-        runtime.hops.leave();
-        // While draining, a connection goes as soon as its last response is out.
-        if (draining) res.shouldKeepAlive = false;
-        if (hops.size === 0) onHopsEnded?.();
-      });
-    },
-  );
+    });
+    if (draining) res.shouldKeepAlive = false;
+    const refusal = screenRequest(req, limits);
+    if (refusal !== undefined) {
+      respondRefused(res, refusal);
+      return;
+    }
+    const runtime = currentRuntime();
+    runtime.hops.enter();
+    const hop = new HttpHop(runtime, req, res);
+    hops.add(hop);
+    hop.start();
+    // Registered after start(): the hop's own 'close' listener ends its spans first.
+    res.once('close', () => {
+      hops.delete(hop);
+      runtime.hops.leave();
+      if (hops.size === 0) onHopsEnded?.();
+    });
+  };
+  const headersTimeout = options.headersTimeoutMs ?? SERVER_LIMITS.headersTimeout;
+  // Over maxHeaderBytes (request line included) the parser answers 431 itself, through 'clientError'.
+  const serverOptions = {
+    ...SERVER_LIMITS,
+    headersTimeout,
+    // Node checks header deadlines on this interval (30 s by default), so a short timeout needs a short one.
+    connectionsCheckingInterval: Math.min(Math.max(Math.floor(headersTimeout / 2), 50), 5_000),
+    maxHeaderSize: limits.maxHeaderBytes,
+  };
+  const server: http.Server =
+    options.tls === undefined
+      ? http.createServer(serverOptions, onRequest)
+      : https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, onRequest);
   server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
+  applyLimits(server, limits);
 
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -108,10 +133,7 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
   return {
     server,
     openSockets: () => sockets.size,
-    inFlight: () => hops.size,
-    setHeadersTimeout(ms) {
-      server.headersTimeout = ms;
-    },
+    inFlight: () => inFlight,
     async close(timeoutMs) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -130,7 +152,19 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
       clearTimeout(deadline);
       await hopsEnded();
     },
+    update(next) {
+      limits = next.limits;
+      applyLimits(server, limits);
+      if (next.headersTimeoutMs !== undefined) server.headersTimeout = next.headersTimeoutMs;
+      if (server instanceof https.Server && next.tls !== undefined) server.setSecureContext({ cert: next.tls.cert, key: next.tls.key });
+    },
   };
+}
+
+function applyLimits(server: http.Server, limits: LimitsConfig): void {
+  server.maxHeadersCount = parserHeaderCount(limits);
+  // Past this many open connections, new ones are closed as they arrive (Node emits 'drop').
+  server.maxConnections = limits.maxConnections;
 }
 
 function clientErrorStatus(code: string | undefined): string {

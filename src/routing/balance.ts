@@ -2,8 +2,12 @@
  * Upstream targets of a route, parsed once, and the round-robin choice between them. With outlier
  * detection on, the choice skips targets that are ejected (outlier.ts) and learns from each attempt's outcome.
  */
+import type { Agent } from 'node:http';
 import type { OutlierConfig } from '../config/types.js';
 import { createOutlierDetector, type OutlierDetector } from './outlier.js';
+
+/** Picks the agent that reaches a target, once, when the target is built (see forward.ts for https). */
+export type AgentFor = (target: Target) => Agent | undefined;
 
 export interface Target {
   /** The URL as configured, for logs and spans. */
@@ -15,6 +19,8 @@ export interface Target {
   readonly basePath: string;
   /** The target in the form http-proxy takes (its `target` option), built once instead of per request. */
   readonly proxyTarget: Readonly<{ protocol: string; host: string; hostname: string; port: number; path: string }>;
+  /** The agent for this target, when the table was built with one; forward.ts falls back to its own. */
+  readonly agent?: Agent;
 }
 
 export interface Balancer {
@@ -28,13 +34,13 @@ export interface Balancer {
   report(target: Target, ok: boolean): void;
 }
 
-export function parseTarget(url: string): Target {
+export function parseTarget(url: string, agentFor?: AgentFor): Target {
   const parsed = new URL(url);
   const protocol = parsed.protocol === 'https:' ? 'https:' : 'http:';
   const port = parsed.port === '' ? (protocol === 'https:' ? 443 : 80) : Number(parsed.port);
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const basePath = parsed.pathname === '/' ? '' : parsed.pathname.replace(/\/+$/, '');
-  return {
+  const target: Target = {
     url,
     protocol,
     hostname,
@@ -42,10 +48,17 @@ export function parseTarget(url: string): Target {
     basePath,
     proxyTarget: { protocol, host: hostname, hostname, port, path: basePath },
   };
+  const agent = agentFor?.(target);
+  return agent === undefined ? target : { ...target, agent };
 }
 
-export function createBalancer(urls: readonly string[], outlier?: OutlierConfig, now?: () => number): Balancer {
-  const targets = urls.map(parseTarget);
+export function createBalancer(
+  urls: readonly string[],
+  agentFor?: AgentFor,
+  outlier?: OutlierConfig,
+  now?: () => number,
+): Balancer {
+  const targets = urls.map((url) => parseTarget(url, agentFor));
   let cursor = 0;
   if (outlier === undefined) {
     return {

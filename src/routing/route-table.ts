@@ -2,8 +2,10 @@
  * The immutable route table built from one config. A reload builds a new table and swaps one reference;
  * requests already in flight keep the table they started with.
  */
+import type { Agent } from 'node:http';
 import type { RouteConfig } from '../config/types.js';
-import { createBalancer, type Balancer } from './balance.js';
+import { createCapturePolicy, type CapturePolicy } from '../tracing/capture.js';
+import { createBalancer, type Balancer, type Target } from './balance.js';
 import { compileMatch, type Matcher } from './match.js';
 import { compileRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
@@ -17,6 +19,13 @@ export interface Route {
   readonly matches: Matcher;
   /** Undefined when failed attempts are not retried. */
   readonly retry: RetryPolicy | undefined;
+  /** What the route's spans record beyond the defaults (headers, query values), compiled once. */
+  readonly capture: CapturePolicy;
+}
+
+export interface RouteTableOptions {
+  /** The agent for each target of a route, chosen once when the table is built. */
+  readonly agentFor?: (route: RouteConfig, target: Target) => Agent | undefined;
 }
 
 export interface RouteTable {
@@ -27,14 +36,16 @@ export interface RouteTable {
   matchNamedHost(method: string, host: string, path: string): Route | undefined;
 }
 
-export function createRouteTable(configs: readonly RouteConfig[]): RouteTable {
+export function createRouteTable(configs: readonly RouteConfig[], options: RouteTableOptions = {}): RouteTable {
+  const { agentFor } = options;
   const routes: Route[] = configs.map((config) => ({
     config,
     name: config.name,
     service: config.service,
     httpRoute: config.match.pathPrefix ?? '/',
-    balancer: createBalancer(config.targets, config.outlierDetection),
+    balancer: createBalancer(config.targets, agentFor && ((target) => agentFor(config, target)), config.outlierDetection),
     matches: compileMatch(config.match),
+    capture: createCapturePolicy(config.capture),
     retry: compileRetryPolicy(config.retry),
   }));
   const namedHost = routes.filter((route) => route.config.match.host !== undefined);

@@ -160,20 +160,23 @@ describe('upstream faults', () => {
     const silent = await startRecordingUpstream(() => {});
     const resetting = await startRecordingUpstream((req) => req.socket.destroy());
     const healthy = await startRecordingUpstream((_req, res) => res.end('ok'));
+    // Every route has a deadline well under the test's, so a request that hangs shows up as a wrong status.
     const proxy = await startProxy({
       routes: [
-        { name: 'refused', match: { pathPrefix: '/refused' }, upstream: await refusedUrl() },
+        { name: 'refused', match: { pathPrefix: '/refused' }, upstream: await refusedUrl(), timeoutMs: 3_000 },
         { name: 'silent', match: { pathPrefix: '/silent' }, upstream: silent.url, timeoutMs: 50 },
-        { name: 'reset', match: { pathPrefix: '/reset' }, upstream: resetting.url },
-        { name: 'dns', match: { pathPrefix: '/dns' }, upstream: 'http://upstream.invalid' },
-        { name: 'healthy', upstream: healthy.url },
+        { name: 'reset', match: { pathPrefix: '/reset' }, upstream: resetting.url, timeoutMs: 3_000 },
+        { name: 'dns', match: { pathPrefix: '/dns' }, upstream: 'http://upstream.invalid', timeoutMs: 3_000 },
+        { name: 'healthy', upstream: healthy.url, timeoutMs: 3_000 },
       ],
     });
 
     const paths = ['/refused', '/silent', '/reset', '/dns', '/ok'];
     const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => send(proxy.url, { path: paths[i % paths.length] })));
 
-    expect(replies.map((reply) => reply.status)).toEqual(Array.from({ length: 50 }, (_, i) => [502, 504, 502, 502, 200][i % 5]));
+    expect(replies.map((reply, i) => `${paths[i % paths.length]} ${reply.status}`)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `${paths[i % paths.length]} ${[502, 504, 502, 502, 200][i % 5]}`),
+    );
     await expectNoSocketsLeft(proxy.app);
     expect((await send(proxy.url, { path: '/ok' })).status).toBe(200);
   });

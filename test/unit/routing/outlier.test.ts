@@ -102,14 +102,14 @@ describe('createBalancer with outlier detection', () => {
   const hostsOf = (picks: Array<{ hostname: string } | undefined>): Array<string | undefined> => picks.map((pick) => pick?.hostname);
 
   it('goes round the targets in turn', () => {
-    const balancer = createBalancer(urls, CONFIG, manualClock().now);
+    const balancer = createBalancer(urls, undefined, CONFIG, manualClock().now);
 
     expect(hostsOf(Array.from({ length: 4 }, () => balancer.next()))).toEqual(['a.internal', 'b.internal', 'c.internal', 'a.internal']);
   });
 
   it('skips an ejected target and takes it back when its time is up', () => {
     const clock = manualClock();
-    const balancer = createBalancer(urls, CONFIG, clock.now);
+    const balancer = createBalancer(urls, undefined, CONFIG, clock.now);
     failTimes((ok) => balancer.report(balancer.targets[1]!, ok), 3);
 
     expect(hostsOf(Array.from({ length: 4 }, () => balancer.next()))).toEqual(['a.internal', 'c.internal', 'a.internal', 'c.internal']);
@@ -118,7 +118,7 @@ describe('createBalancer with outlier detection', () => {
   });
 
   it('prefers a target other than the one to avoid, and falls back to it when it is the only healthy one', () => {
-    const balancer = createBalancer(urls, CONFIG, manualClock().now);
+    const balancer = createBalancer(urls, undefined, CONFIG, manualClock().now);
     const [a, b, c] = balancer.targets;
     failTimes((ok) => balancer.report(c!, ok), 3);
 
@@ -128,7 +128,7 @@ describe('createBalancer with outlier detection', () => {
   });
 
   it('has no target to give when every one is ejected', () => {
-    const balancer = createBalancer(urls, CONFIG, manualClock().now);
+    const balancer = createBalancer(urls, undefined, CONFIG, manualClock().now);
     for (const target of balancer.targets) failTimes((ok) => balancer.report(target, ok), 3);
 
     expect(balancer.next()).toBeUndefined();
