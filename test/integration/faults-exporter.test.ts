@@ -52,6 +52,8 @@ describe('exporter faults', () => {
 
     const spans = await collector.waitForSpans((received) => received.length >= 10);
     expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set(after.traceIds));
+    // The collector has the spans before the proxy has read its answer: wait for the count to follow.
+    await waitFor(() => zipkinStats(proxy.app).exported === 10, 5_000, 'the export to be counted');
     expect(zipkinStats(proxy.app)).toMatchObject({ exported: 10, dropped: 10 });
   });
 

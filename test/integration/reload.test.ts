@@ -67,6 +67,8 @@ describe('reload', () => {
 
     const ids = [traceIdOf(first.headers), traceIdOf(second.headers)];
     await collector.waitForSpans((spans) => ids.every((id) => spans.filter((span) => span.traceId === id).length === 2));
-    expect(proxy.app.exportStats().find((stats) => stats.name === 'zipkin[0]')).toMatchObject({ exported: 4, dropped: 0 });
+    // The collector has the spans before the proxy has read its answer: wait for the count to follow.
+    const stats = await waitFor(() => proxy.app.exportStats().find((entry) => entry.name === 'zipkin[0]' && entry.exported === 4), 5_000, '4 exported spans');
+    expect(stats.dropped).toBe(0);
   });
 });
