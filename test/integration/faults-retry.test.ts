@@ -108,7 +108,8 @@ describe('retries', () => {
     const silent = await startRecordingUpstream(() => {});
     const healthy = await ok();
     const proxy = await startProxy({
-      routes: [{ name: 'api', upstream: { targets: [silent.url, healthy.url] }, timeoutMs: 100, retry: { on: ['timeout'] } }],
+      // Long enough that the second attempt, on a healthy target, never runs into it on a loaded machine.
+      routes: [{ name: 'api', upstream: { targets: [silent.url, healthy.url] }, timeoutMs: 500, retry: { on: ['timeout'] } }],
     });
 
     const reply = await send(proxy.url);
@@ -225,7 +226,8 @@ describe('outlier ejection', () => {
         {
           name: 'api',
           upstream: { targets: [flaky.url, steady.url] },
-          outlierDetection: { consecutiveFailures: 1, baseEjectionMs: 300 },
+          // Long enough for the four requests below to be served while the target is out.
+          outlierDetection: { consecutiveFailures: 1, baseEjectionMs: 1_000 },
         },
       ],
     });

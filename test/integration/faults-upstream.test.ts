@@ -103,7 +103,7 @@ describe('upstream faults', () => {
   });
 
   it('lets a slow body through for as long as it keeps coming, however long it takes in all', async () => {
-    const chunks = 12;
+    const chunks = 60;
     const upstream = await startRecordingUpstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       let sent = 0;
@@ -114,10 +114,10 @@ describe('upstream faults', () => {
           clearInterval(timer);
           res.end('.');
         }
-      }, 30);
+      }, 20);
     });
-    // 12 chunks 30 ms apart take longer than timeoutMs in all; no gap comes near it.
-    const proxy = await startProxy({ routes: [{ name: 'steady', upstream: upstream.url, timeoutMs: 300 }] });
+    // 60 chunks 20 ms apart take longer than timeoutMs in all; no gap comes near it, even on a loaded machine.
+    const proxy = await startProxy({ routes: [{ name: 'steady', upstream: upstream.url, timeoutMs: 1_000 }] });
 
     const reply = await send(proxy.url);
 
@@ -133,7 +133,7 @@ describe('upstream faults', () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
       res.end(Buffer.alloc(size, 0x61));
     });
-    const proxy = await startProxy({ routes: [{ name: 'big', upstream: upstream.url, timeoutMs: 100 }] });
+    const proxy = await startProxy({ routes: [{ name: 'big', upstream: upstream.url, timeoutMs: 250 }] });
 
     const received = await new Promise<number>((resolve, reject) => {
       http.get(proxy.url, { agent: false }, (res) => {
@@ -146,7 +146,7 @@ describe('upstream faults', () => {
           res.on('data', (chunk: Buffer) => (total += chunk.length));
           res.on('end', () => resolve(total));
           res.resume();
-        }, 400);
+        }, 800);
       }).on('error', reject);
     });
 
