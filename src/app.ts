@@ -118,6 +118,18 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     retiring.add(done);
   }
 
+  let closing: Promise<void> | undefined;
+  async function drainAndClose(): Promise<void> {
+    state = 'draining'; // /readyz answers 503 from here on
+    await proxy.close(config.drainTimeoutMs);
+    await Promise.all(retiring);
+    // A collector that hangs must not hold the exit forever: the flush gets drainTimeoutMs as well.
+    await within(pipeline.shutdown(), config.drainTimeoutMs);
+    await admin.close();
+    forwarder.close();
+    state = 'closed';
+  }
+
   const proxy = createProxyServer(() => runtime, {
     tls: initialFiles.listener,
     limits: initial.limits,
@@ -151,16 +163,9 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       if (exportersChanged) retire(previous.runtime, previous.pipeline);
       logger.info({ routes: next.routes.length }, 'config reloaded');
     },
-    async close() {
-      if (state === 'closed' || state === 'draining') return;
-      state = 'draining'; // /readyz answers 503 from here on
-      await proxy.close(config.drainTimeoutMs);
-      await Promise.all(retiring);
-      // A collector that hangs must not hold the exit forever: the flush gets drainTimeoutMs as well.
-      await within(pipeline.shutdown(), config.drainTimeoutMs);
-      await admin.close();
-      forwarder.close();
-      state = 'closed';
+    close() {
+      closing ??= drainAndClose();
+      return closing;
     },
     flush: async () => {
       await Promise.all([pipeline.forceFlush(), ...retiring]);
