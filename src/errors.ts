@@ -15,6 +15,7 @@ export const HOP_ERR = {
   UPSTREAM_DNS: 'HOP_ERR_UPSTREAM_DNS',
   UPSTREAM_TLS: 'HOP_ERR_UPSTREAM_TLS',
   CLIENT_ABORTED: 'HOP_ERR_CLIENT_ABORTED',
+  ACCESS_LOG_OPEN: 'HOP_ERR_ACCESS_LOG_OPEN',
 } as const;
 
 export type HopErrorCode = (typeof HOP_ERR)[keyof typeof HOP_ERR];
@@ -100,5 +101,12 @@ export class ClientAbortedError extends HopError {
   readonly errorType = 'client_aborted';
   constructor() {
     super(HOP_ERR.CLIENT_ABORTED, 'the client closed the connection before the response was complete');
+  }
+}
+
+/** The access log's destination file cannot be opened for appending. */
+export class AccessLogOpenError extends HopError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(HOP_ERR.ACCESS_LOG_OPEN, message, options);
   }
 }

@@ -102,12 +102,17 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {
+    const rejected = (error: unknown): void => {
+      const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
+      logger.error({ issues }, 'config reload rejected; keeping the running config');
+      for (const issue of issues) process.stderr.write(`${issue}\n`);
+    };
     loadConfig(path).then(
-      (next) => app.reload(next),
+      // reload() itself can refuse a valid config (an access log file it cannot open); it counts that itself.
+      (next) => app.reload(next).catch(rejected),
       (error: unknown) => {
-        const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
-        logger.error({ issues }, 'config reload rejected; keeping the running config');
-        for (const issue of issues) process.stderr.write(`${issue}\n`);
+        app.reloadRejected();
+        rejected(error);
       },
     );
   });

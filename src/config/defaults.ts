@@ -2,7 +2,7 @@
  * Validated JSON → HopConfig: every default filled in (each with its reason), host names lower-cased,
  * `upstream` normalised to a target list, then deep-frozen so nothing downstream can change a live config.
  */
-import type { ExporterConfig, HopConfig, HostPort, PropagationFormat, RouteConfig } from './types.js';
+import type { AccessLogConfig, ExporterConfig, HopConfig, HostPort, PropagationFormat, RouteConfig } from './types.js';
 
 export const DEFAULTS = {
   listen: '0.0.0.0:8080',
@@ -15,6 +15,9 @@ export const DEFAULTS = {
   traceResponse: true,
   zipkinEndpoint: 'http://127.0.0.1:9411/api/v2/spans',
   timeoutMs: 30_000, // 30 s: common upstream timeout of other proxies (nginx proxy_read_timeout is 60 s)
+  // On, to stdout: one JSON line per request where a container runtime or a terminal already collects
+  // output, as nginx's images do; the process log goes to stderr, so the two do not mix.
+  accessLog: { enabled: true, destination: 'stdout' } as AccessLogConfig,
 } as const;
 
 /* The raw shapes below are what the schema guarantees; validation has already run. */
@@ -40,6 +43,7 @@ interface RawConfig {
     exporters?: Array<{ type: string; endpoint?: string }>;
   };
   routes: RawRoute[];
+  accessLog?: { enabled?: boolean; destination?: string };
 }
 
 export function applyDefaults(value: unknown, source?: string): HopConfig {
@@ -59,6 +63,10 @@ export function applyDefaults(value: unknown, source?: string): HopConfig {
       exporters: (tracing.exporters ?? []).map(toExporter),
     },
     routes: raw.routes.map((route) => toRoute(route, serviceName)),
+    accessLog: {
+      enabled: raw.accessLog?.enabled ?? DEFAULTS.accessLog.enabled,
+      destination: raw.accessLog?.destination ?? DEFAULTS.accessLog.destination,
+    },
   };
   return deepFreeze(config);
 }

@@ -38,6 +38,12 @@ export interface RouteConfig {
   readonly timeoutMs: number;
 }
 
+export interface AccessLogConfig {
+  readonly enabled: boolean;
+  /** `stdout`, `stderr`, or a file path (appended to; relative to the working directory). */
+  readonly destination: string;
+}
+
 export interface HopConfig {
   /** Where the config was read from, for messages; undefined for a config built in code. */
   readonly source?: string;
@@ -46,4 +52,5 @@ export interface HopConfig {
   readonly drainTimeoutMs: number;
   readonly tracing: TracingConfig;
   readonly routes: readonly RouteConfig[];
+  readonly accessLog: AccessLogConfig;
 }

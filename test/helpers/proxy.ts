@@ -18,7 +18,8 @@ export interface TestProxy {
 
 export async function startProxy(config: Record<string, unknown>, options: AppOptions = {}): Promise<TestProxy> {
   const memory = new InMemorySpanExporter();
-  const app = createApp(buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, ...config }), {
+  // The access log is off unless a test turns it on: on by default it would write to the test runner's stdout.
+  const app = createApp(buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, accessLog: { enabled: false }, ...config }), {
     extraExporters: [memory],
     processor: { scheduledDelayMs: 20 },
     ...options,
