@@ -1,0 +1,95 @@
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { buildConfig, type HopConfig } from '../../src/config/index.js';
+import { startProxy } from '../helpers/proxy.js';
+import { startUpstream } from '../helpers/upstream.js';
+import { plainRequest } from '../helpers/plain-request.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('admin port', () => {
+  it('answers /healthz and /readyz 200 while running, and /readyz 503 while draining an in-flight request', async () => {
+    const held: ServerResponse[] = [];
+    const upstream = await startUpstream((_req, res) => held.push(res));
+    const proxy = await startProxy({ routes: [{ name: 'slow', upstream: upstream.url }] });
+    expect((await plainRequest(`${proxy.adminUrl}/healthz`)).status).toBe(200);
+    expect((await plainRequest(`${proxy.adminUrl}/readyz`)).status).toBe(200);
+
+    const inFlight = plainRequest(`${proxy.url}/slow`);
+    await waitFor(() => held.length === 1, 5_000, 'the upstream to hold the request');
+    const closing = proxy.app.close();
+    await waitFor(async () => (await plainRequest(`${proxy.adminUrl}/readyz`)).status === 503, 5_000, '/readyz to turn 503');
+    expect((await plainRequest(`${proxy.adminUrl}/healthz`)).status).toBe(200);
+
+    held[0]!.writeHead(200, { 'content-type': 'text/plain' });
+    held[0]!.end('finished during the drain');
+    const res = await inFlight;
+    expect([res.status, res.body]).toEqual([200, 'finished during the drain']);
+    await closing;
+  });
+
+  it('shows the effective config on /config, defaults filled in, and the new one after a reload', async () => {
+    const upstream = await startUpstream();
+    const proxy = await startProxy({ routes: [{ name: 'first', upstream: upstream.url }] });
+    const shown = JSON.parse((await plainRequest(`${proxy.adminUrl}/config`)).body) as HopConfig;
+    expect(shown.routes).toEqual([
+      { name: 'first', service: 'hoptrace', match: {}, targets: [upstream.url], stripPrefix: false, timeoutMs: 30_000 },
+    ]);
+    expect(shown.accessLog).toEqual({ enabled: false, destination: 'stdout' });
+    expect(shown.tracing.serviceName).toBe('hoptrace');
+
+    await proxy.app.reload(
+      buildConfig({
+        listen: '127.0.0.1:0',
+        admin: '127.0.0.1:0',
+        accessLog: { enabled: false, destination: 'stderr' },
+        routes: [{ name: 'second', upstream: upstream.url }],
+      }),
+    );
+    const reloaded = JSON.parse((await plainRequest(`${proxy.adminUrl}/config`)).body) as HopConfig;
+    expect(reloaded.routes.map((route) => route.name)).toEqual(['second']);
+    expect(reloaded.accessLog).toEqual({ enabled: false, destination: 'stderr' });
+  });
+
+  it('masks secrets on /config: header values, credentials in URLs, tokens; shows the TLS key path', async () => {
+    const base = buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { enabled: false }, routes: [] });
+    // Secrets where configs carry them (exporter headers, a URL's credentials, an admin token, TLS files),
+    // set on the frozen config the way later fields will be; the schema of this version has none of them.
+    const config = {
+      ...base,
+      tracing: {
+        ...base.tracing,
+        exporters: [
+          {
+            type: 'zipkin',
+            endpoint: 'http://user:hunter2@127.0.0.1:9/api/v2/spans?api_key=k-123&region=eu',
+            headers: { authorization: 'Bearer s3cret-token', 'x-honeycomb-team': 'team-key-456' },
+          },
+        ],
+      },
+      admin: { ...base.admin, token: 'admin-token-789' },
+      tls: { cert: '/etc/hoptrace/cert.pem', key: '/etc/hoptrace/key.pem' },
+    } as unknown as HopConfig;
+    const app = createApp(config);
+    onTestFinished(() => app.close());
+    const { admin } = await app.start();
+
+    const res = await plainRequest(`http://${admin}/config`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    for (const secret of ['hunter2', 'k-123', 's3cret-token', 'team-key-456', 'admin-token-789']) expect(res.body).not.toContain(secret);
+    const shown = JSON.parse(res.body) as Record<string, any>;
+    expect(shown.tracing.exporters[0]).toEqual({
+      type: 'zipkin',
+      endpoint: 'http://user:REDACTED@127.0.0.1:9/api/v2/spans?api_key=REDACTED&region=eu',
+      headers: { authorization: 'REDACTED', 'x-honeycomb-team': 'REDACTED' },
+    });
+    expect(shown.admin.token).toBe('REDACTED');
+    expect(shown.tls).toEqual({ cert: '/etc/hoptrace/cert.pem', key: '/etc/hoptrace/key.pem' });
+  });
+
+  it('answers 404 for an unknown admin path', async () => {
+    const proxy = await startProxy({ routes: [] });
+    expect((await plainRequest(`${proxy.adminUrl}/nope`)).status).toBe(404);
+  });
+});
