@@ -2,9 +2,9 @@
  * The access log: one JSON line per request, written with pino, carrying the request's `trace_id` and
  * `span_id` (those of its SERVER span) so a log line leads to its trace and back:
  *
- *   {"level":"info","time":"…","trace_id":"…","span_id":"…","sampled":true,"route":"orders","service":"orders",
- *    "method":"GET","path":"/api/orders/7","status":200,"duration_ms":3.512,"upstream_duration_ms":3.101,
- *    "bytes_in":0,"bytes_out":245,"upstream":"http://127.0.0.1:3001","error":null}
+ *   {"level":"info","time":1795323654245,"trace_id":"…","span_id":"…","sampled":true,"route":"orders",
+ *    "service":"orders","method":"GET","path":"/api/orders/7","status":200,"duration_ms":3.512,
+ *    "upstream_duration_ms":3.101,"bytes_in":0,"bytes_out":245,"upstream":"http://127.0.0.1:3001","error":null}
  *
  * The path never has its query (it may carry secrets). Lines go to stdout, stderr or a file through an
  * asynchronous sonic-boom destination, so a slow disk or a full pipe never blocks the event loop; what it
@@ -63,7 +63,7 @@ export function createAccessLog(config: AccessLogConfig, options: AccessLogOptio
       logger = pino(
         {
           base: null,
-          timestamp: pino.stdTimeFunctions.isoTime,
+          // `time` stays pino's epoch milliseconds, as in the process log: an ISO string costs ~0.8 µs a line.
           // "level":"info" rather than pino's 30: log shippers read the name.
           formatters: { level: (label) => ({ level: label }) },
         },

@@ -45,9 +45,10 @@ describe('access log', () => {
     await log.close();
 
     const [first, second] = lines(path);
+    expect(Math.abs(Number(first!.time) - Date.now())).toBeLessThan(60_000);
     expect(first).toEqual({
       level: 'info',
-      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      time: expect.any(Number),
       trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
       span_id: '00f067aa0ba902b7',
       sampled: true,
