@@ -24,6 +24,9 @@ import { configRoutes } from './admin/config-route.js';
 import { createMetrics } from './metrics/registry.js';
 import { createAccessLog, type AccessLog } from './log/access-log.js';
 import { composeListeners } from './proxy/hop-listeners.js';
+import { adminGuardFor } from './admin/auth.js';
+import { readTlsFiles, type TlsFiles } from './config/tls-files.js';
+import { assertReloadable } from './config/restart-fields.js';
 import { silentLogger, type Logger } from './log.js';
 
 export interface AppOptions {
@@ -33,6 +36,8 @@ export interface AppOptions {
   readonly processor?: Partial<Omit<BoundedProcessorOptions, 'name'>>;
   readonly store?: SpanStoreOptions;
   readonly listener?: HopListener;
+  /** HOPTRACE_ADMIN_TOKEN: required when `admin` binds beyond loopback (SPEC §2); never part of the config. */
+  readonly adminToken?: string;
 }
 
 export interface Addresses {
@@ -56,7 +61,10 @@ export interface App {
   isReady(): boolean;
 }
 
+/** Throws, before anything is opened, when the admin token is missing or a TLS file cannot be used. */
 export function createApp(initial: HopConfig, options: AppOptions = {}): App {
+  const adminGuard = adminGuardFor(initial.admin, options.adminToken);
+  const initialFiles = readTlsFiles(initial);
   const logger = options.logger ?? silentLogger();
   const store = createSpanStore(options.store);
   const forwarder = createForwarder();
@@ -94,7 +102,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   let config = initial;
   let pipeline = buildPipeline(config);
   let accessLog = createAccessLog(config.accessLog, accessLogOptions);
-  let runtime = buildRuntime(config, pipeline, accessLog);
+  let runtime = buildRuntime(config, pipeline, initialFiles, accessLog);
   let state: 'new' | 'ready' | 'draining' | 'closed' = 'new';
 
   function buildPipeline(from: HopConfig): ExportPipeline {
@@ -106,9 +114,14 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     });
   }
 
-  function buildRuntime(from: HopConfig, exports: ExportPipeline, log: AccessLog): HopRuntime {
+  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles, log: AccessLog): HopRuntime {
     return {
-      table: createRouteTable(from.routes),
+      table: createRouteTable(from.routes, {
+        agentFor: (route, target) =>
+          target.protocol === 'https:'
+            ? forwarder.httpsAgent(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
+            : undefined,
+      }),
       tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors]),
       forwarder,
       listener: composeListeners([metrics.listener, log, options.listener]),
@@ -116,12 +129,11 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     };
   }
 
-  const proxy = createProxyServer(() => runtime);
-  const admin = createAdminServer([
-    ...healthRoutes(() => state === 'ready'),
-    ...metricsRoutes(metrics),
-    ...configRoutes(() => config),
-  ]);
+  const proxy = createProxyServer(() => runtime, { tls: initialFiles.listener, limits: initial.limits });
+  const admin = createAdminServer(
+    [...healthRoutes(() => state === 'ready'), ...metricsRoutes(metrics), ...configRoutes(() => config)],
+    { guard: adminGuard },
+  );
 
   return {
     store,
@@ -137,12 +149,16 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       const accessLogChanged = JSON.stringify(next.accessLog) !== JSON.stringify(config.accessLog);
       const nextLog = accessLogChanged ? createAccessLog(next.accessLog, accessLogOptions) : accessLog;
       try {
-        nextLog.open(); // a destination that cannot be opened rejects the reload before anything changes
+        // Certificates are re-read on every reload; an unreadable one rejects the reload, the old config stays.
+        assertReloadable(config, next);
+        const files = readTlsFiles(next);
+        nextLog.open(); // so does an access log file that cannot be opened
         const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
         const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
         const previous = pipeline;
         const previousLog = accessLog;
-        runtime = buildRuntime(next, nextPipeline, nextLog);
+        runtime = buildRuntime(next, nextPipeline, files, nextLog);
+        proxy.update({ tls: files.listener, limits: next.limits });
         config = next;
         pipeline = nextPipeline;
         accessLog = nextLog;

@@ -2,7 +2,8 @@
  * Validated JSON → HopConfig: every default filled in (each with its reason), host names lower-cased,
  * `upstream` normalised to a target list, then deep-frozen so nothing downstream can change a live config.
  */
-import type { AccessLogConfig, ExporterConfig, HopConfig, HostPort, PropagationFormat, RouteConfig } from './types.js';
+import type { AccessLogConfig, ExporterConfig, HopConfig, HostPort, LimitsConfig, PropagationFormat, RouteConfig } from './types.js';
+import { capturableHeaders } from './capture-rules.js';
 
 export const DEFAULTS = {
   listen: '0.0.0.0:8080',
@@ -15,6 +16,14 @@ export const DEFAULTS = {
   traceResponse: true,
   zipkinEndpoint: 'http://127.0.0.1:9411/api/v2/spans',
   timeoutMs: 30_000, // 30 s: common upstream timeout of other proxies (nginx proxy_read_timeout is 60 s)
+  limits: {
+    maxHeaderBytes: 16 * 1024, // 16 KiB: Node's own default; real browsers send a few KiB at most
+    maxHeaderCount: 100, // Apache httpd's LimitRequestFields; browsers send fewer than 30 (Node would allow 2000)
+    maxUrlLength: 8 * 1024, // 8 KiB: RFC 9112 §3 asks for at least 8000 octets; nginx's default buffer is 8k
+    maxConnections: 10_000, // bounds sockets and memory: at two descriptors per proxied connection, well under 65 536
+    maxTracestateLength: 512, // W3C Trace Context §3.3.1.5: past 512 characters tracestate may be cut by members
+    maxBaggageBytes: 8_192, // W3C Baggage (Limits): 8192 bytes must be passed on; beyond that it may be dropped
+  } satisfies LimitsConfig,
   // On, to stdout: one JSON line per request where a container runtime or a terminal already collects
   // output, as nginx's images do; the process log goes to stderr, so the two do not mix.
   accessLog: { enabled: true, destination: 'stdout' } as AccessLogConfig,
@@ -29,6 +38,8 @@ interface RawRoute {
   upstream: string | { targets: string[] };
   stripPrefix?: boolean;
   timeoutMs?: number;
+  upstreamCa?: string;
+  capture?: { requestHeaders?: string[]; responseHeaders?: string[]; queryParams?: string[] };
 }
 
 interface RawConfig {
@@ -43,6 +54,8 @@ interface RawConfig {
     exporters?: Array<{ type: string; endpoint?: string }>;
   };
   routes: RawRoute[];
+  tls?: { cert: string; key: string };
+  limits?: Partial<LimitsConfig>;
   accessLog?: { enabled?: boolean; destination?: string };
 }
 
@@ -63,6 +76,8 @@ export function applyDefaults(value: unknown, source?: string): HopConfig {
       exporters: (tracing.exporters ?? []).map(toExporter),
     },
     routes: raw.routes.map((route) => toRoute(route, serviceName)),
+    ...(raw.tls === undefined ? {} : { tls: { cert: raw.tls.cert, key: raw.tls.key } }),
+    limits: { ...DEFAULTS.limits, ...raw.limits },
     accessLog: {
       enabled: raw.accessLog?.enabled ?? DEFAULTS.accessLog.enabled,
       destination: raw.accessLog?.destination ?? DEFAULTS.accessLog.destination,
@@ -91,6 +106,13 @@ function toRoute(raw: RawRoute, serviceName: string): RouteConfig {
     targets: typeof raw.upstream === 'string' ? [raw.upstream] : raw.upstream.targets,
     stripPrefix: raw.stripPrefix ?? false,
     timeoutMs: raw.timeoutMs ?? DEFAULTS.timeoutMs,
+    ...(raw.upstreamCa === undefined ? {} : { upstreamCa: raw.upstreamCa }),
+    capture: {
+      // SPEC §2: authorization, proxy-authorization, cookie and set-cookie are dropped here, even when listed.
+      requestHeaders: capturableHeaders(raw.capture?.requestHeaders),
+      responseHeaders: capturableHeaders(raw.capture?.responseHeaders),
+      queryParams: [...new Set(raw.capture?.queryParams ?? [])],
+    },
   };
 }
 

@@ -36,6 +36,35 @@ export interface RouteConfig {
   readonly targets: readonly string[];
   readonly stripPrefix: boolean;
   readonly timeoutMs: number;
+  /** Path of an extra PEM CA bundle for this route's https upstreams. */
+  readonly upstreamCa?: string;
+  readonly capture: CaptureConfig;
+}
+
+/**
+ * What a route records beyond the defaults (SPEC §2). Header names are lower-case, and the headers that
+ * are never recorded (`NEVER_CAPTURED_HEADERS`) have already been removed.
+ */
+export interface CaptureConfig {
+  readonly requestHeaders: readonly string[];
+  readonly responseHeaders: readonly string[];
+  readonly queryParams: readonly string[];
+}
+
+/** Listener certificate and key: file paths, read when the config is put to use and again on reload. */
+export interface TlsConfig {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** Caps on what one client may send; see DEFAULTS.limits for each value's reason. */
+export interface LimitsConfig {
+  readonly maxHeaderBytes: number;
+  readonly maxHeaderCount: number;
+  readonly maxUrlLength: number;
+  readonly maxConnections: number;
+  readonly maxTracestateLength: number;
+  readonly maxBaggageBytes: number;
 }
 
 export interface AccessLogConfig {
@@ -52,5 +81,7 @@ export interface HopConfig {
   readonly drainTimeoutMs: number;
   readonly tracing: TracingConfig;
   readonly routes: readonly RouteConfig[];
+  readonly tls?: TlsConfig;
+  readonly limits: LimitsConfig;
   readonly accessLog: AccessLogConfig;
 }

@@ -17,6 +17,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
   ATTR_URL_PATH,
+  ATTR_URL_QUERY,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from './attributes.js';
@@ -33,6 +34,8 @@ export interface ServerSpanInfo {
   /** The matched route's name and `http.route`; undefined when no route matched. */
   readonly routeName: string | undefined;
   readonly httpRoute: string | undefined;
+  /** `url.query` as the route's capture policy redacted it (capture.ts); undefined when there is none. */
+  readonly query?: string;
 }
 
 export interface ClientSpanInfo {
@@ -57,6 +60,7 @@ export function startServerSpan(tracer: Tracer, parent: Context, info: ServerSpa
   if (info.userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = info.userAgent;
   if (info.httpRoute !== undefined) attributes[ATTR_HTTP_ROUTE] = info.httpRoute;
   if (info.routeName !== undefined) attributes[ATTR_HOPTRACE_ROUTE] = info.routeName;
+  if (info.query !== undefined) attributes[ATTR_URL_QUERY] = info.query;
   const name = info.httpRoute === undefined ? info.method : `${info.method} ${info.httpRoute}`;
   return tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
 }
