@@ -6,6 +6,7 @@ import { startProxy } from '../helpers/proxy.js';
 import { startUpstream } from '../helpers/upstream.js';
 import { plainRequest } from '../helpers/plain-request.js';
 import { waitFor } from '../helpers/wait.js';
+import { createTestPki } from '../helpers/tls.js';
 
 describe('admin port', () => {
   it('answers /healthz and /readyz 200 while running, and /readyz 503 while draining an in-flight request', async () => {
@@ -32,9 +33,8 @@ describe('admin port', () => {
     const upstream = await startUpstream();
     const proxy = await startProxy({ routes: [{ name: 'first', upstream: upstream.url }] });
     const shown = JSON.parse((await plainRequest(`${proxy.adminUrl}/config`)).body) as HopConfig;
-    expect(shown.routes).toEqual([
-      { name: 'first', service: 'hoptrace', match: {}, targets: [upstream.url], stripPrefix: false, timeoutMs: 30_000 },
-    ]);
+    expect(shown.routes).toHaveLength(1);
+    expect(shown.routes[0]).toMatchObject({ name: 'first', service: 'hoptrace', match: {}, targets: [upstream.url], stripPrefix: false, timeoutMs: 30_000 });
     expect(shown.accessLog).toEqual({ enabled: false, destination: 'stdout' });
     expect(shown.tracing.serviceName).toBe('hoptrace');
 
@@ -52,9 +52,17 @@ describe('admin port', () => {
   });
 
   it('masks secrets on /config: header values, credentials in URLs, tokens; shows the TLS key path', async () => {
-    const base = buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { enabled: false }, routes: [] });
-    // Secrets where configs carry them (exporter headers, a URL's credentials, an admin token, TLS files),
-    // set on the frozen config the way later fields will be; the schema of this version has none of them.
+    const pki = createTestPki();
+    const issued = pki.issue('proxy');
+    const base = buildConfig({
+      listen: '127.0.0.1:0',
+      admin: '127.0.0.1:0',
+      accessLog: { enabled: false },
+      tls: { cert: issued.certPath, key: issued.keyPath },
+      routes: [],
+    });
+    // Secrets where configs may carry them (exporter headers, a URL's credentials, a token), set on the
+    // built config by hand: the schema of this version has no field that holds one.
     const config = {
       ...base,
       tracing: {
@@ -68,7 +76,6 @@ describe('admin port', () => {
         ],
       },
       admin: { ...base.admin, token: 'admin-token-789' },
-      tls: { cert: '/etc/hoptrace/cert.pem', key: '/etc/hoptrace/key.pem' },
     } as unknown as HopConfig;
     const app = createApp(config);
     onTestFinished(() => app.close());
@@ -77,7 +84,9 @@ describe('admin port', () => {
     const res = await plainRequest(`http://${admin}/config`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    for (const secret of ['hunter2', 'k-123', 's3cret-token', 'team-key-456', 'admin-token-789']) expect(res.body).not.toContain(secret);
+    for (const secret of ['hunter2', 'k-123', 's3cret-token', 'team-key-456', 'admin-token-789', 'PRIVATE KEY', issued.key.split('\n')[1]!]) {
+      expect(res.body).not.toContain(secret);
+    }
     const shown = JSON.parse(res.body) as Record<string, any>;
     expect(shown.tracing.exporters[0]).toEqual({
       type: 'zipkin',
@@ -85,7 +94,7 @@ describe('admin port', () => {
       headers: { authorization: 'REDACTED', 'x-honeycomb-team': 'REDACTED' },
     });
     expect(shown.admin.token).toBe('REDACTED');
-    expect(shown.tls).toEqual({ cert: '/etc/hoptrace/cert.pem', key: '/etc/hoptrace/key.pem' });
+    expect(shown.tls).toEqual({ cert: issued.certPath, key: issued.keyPath });
   });
 
   it('answers 404 for an unknown admin path', async () => {
