@@ -124,7 +124,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       }),
       tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors]),
       forwarder,
-      listener: composeListeners([metrics.listener, log, options.listener]),
+      listener: composeListeners([metrics.listener, log.enabled ? log : undefined, options.listener]),
       defaultService: from.tracing.serviceName,
     };
   }

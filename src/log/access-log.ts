@@ -22,6 +22,8 @@ import { AccessLogOpenError } from '../errors.js';
 import type { HopListener, HopRecord } from '../proxy/hop-record.js';
 
 export interface AccessLog extends HopListener {
+  /** False when the config turns the log off: then it need not be called at all. */
+  readonly enabled: boolean;
   /** Opens the destination. Throws an AccessLogOpenError when a file cannot be opened for appending. */
   open(): void;
   /** After the requests in flight under this log are written: flushes and releases the destination. */
@@ -52,6 +54,7 @@ export function createAccessLog(config: AccessLogConfig, options: AccessLogOptio
   let closing: Promise<void> | undefined;
 
   return {
+    enabled: config.enabled,
     open() {
       if (!config.enabled || logger !== undefined) return;
       destination = openDestination(config.destination);
@@ -122,7 +125,9 @@ function openDestination(where: string): Destination {
       // surfacing later as an 'error' event.
       fd = openSync(path, 'a');
     } catch (cause) {
-      throw new AccessLogOpenError(`accessLog.destination: cannot open ${path}: ${(cause as Error).message}`, { cause });
+      // Node's message ends with ", open '<path>'": the path is already named once.
+      const reason = (cause as Error).message.replace(/, open '.*'$/, '');
+      throw new AccessLogOpenError(`accessLog.destination: cannot open ${path}: ${reason}`, { cause });
     }
   }
   return pino.destination({ dest: fd, sync: false, maxLength: ACCESS_LOG_BUFFER_BYTES });

@@ -134,7 +134,7 @@ describe('access log', () => {
     const run = runCli(['--config', writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { destination: '/nonexistent-hoptrace-dir/a.log' }, routes: [] })]);
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain(
-      'hoptrace: cannot start: accessLog.destination: cannot open /nonexistent-hoptrace-dir/a.log: ENOENT: no such file or directory',
+      'hoptrace: cannot start: accessLog.destination: cannot open /nonexistent-hoptrace-dir/a.log: ENOENT: no such file or directory\n',
     );
     expect(run.stdout()).toBe('');
   });
