@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/index.js';
 import { startProxy } from '../helpers/proxy.js';
 import { startUpstream } from '../helpers/upstream.js';
-import { runCli, startCli, writeConfig } from '../helpers/cli.js';
-import { plainRequest, type PlainResponse } from '../helpers/plain-request.js';
+import { plainRequest } from '../helpers/plain-request.js';
+import { waitFor } from '../helpers/wait.js';
 
 type AccessLine = Record<string, unknown> & { trace_id: string; span_id: string };
 
@@ -46,6 +46,7 @@ describe('access log', () => {
     const unmatched = await plainRequest(`${proxy.url}/elsewhere?x=1`);
     expect([plain.status, continued.status, unmatched.status]).toEqual([200, 200, 404]);
     const spans = await proxy.spans();
+    await waitFor(() => proxy.app.openSockets() === 0, 2_000, 'the proxy sockets to close');
     await proxy.app.close(); // flushes and closes the log file
 
     const lines = parseLines(readFileSync(path, 'utf8'));
@@ -108,34 +109,5 @@ describe('access log', () => {
 
     expect(parseLines(readFileSync(before, 'utf8')).map((line) => line.path)).toEqual(['/one']);
     expect(parseLines(readFileSync(after, 'utf8')).map((line) => line.path)).toEqual(['/two']);
-  });
-
-  it('goes to stdout by default after the listening line, from the real CLI, and is complete at exit', async () => {
-    const upstream = await startUpstream();
-    const cli = await startCli(writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', routes: [{ name: 'web', upstream: upstream.url }] }));
-    const responses: PlainResponse[] = [];
-    for (const path of ['/a?q=1', '/b', '/c']) responses.push(await plainRequest(`http://${cli.proxy}${path}`));
-    // No wait for the lines: the drain on SIGTERM must write every one before the process exits.
-    cli.child.kill('SIGTERM');
-    expect(await cli.exited).toBe(0);
-
-    const [listening, ...rest] = cli.stdout().split('\n').filter((line) => line !== '');
-    expect(listening).toBe(`listening proxy=${cli.proxy} admin=${cli.admin}`);
-    const lines = rest.map((line) => JSON.parse(line) as AccessLine);
-    expect(lines.map((line) => line.path)).toEqual(['/a', '/b', '/c']);
-    lines.forEach((line, index) => {
-      const given = traceResponse(responses[index]!.headers.traceresponse);
-      expect([line.trace_id, line.span_id]).toEqual([given.traceId, given.spanId]);
-      expect(line).toMatchObject({ route: 'web', service: 'hoptrace', status: 200, upstream: upstream.url, error: null });
-    });
-  });
-
-  it('refuses to start when its file cannot be opened', async () => {
-    const run = runCli(['--config', writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { destination: '/nonexistent-hoptrace-dir/a.log' }, routes: [] })]);
-    expect(await run.exited).toBe(1);
-    expect(run.stderr()).toContain(
-      'hoptrace: cannot start: accessLog.destination: cannot open /nonexistent-hoptrace-dir/a.log: ENOENT: no such file or directory\n',
-    );
-    expect(run.stdout()).toBe('');
   });
 });
