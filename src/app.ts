@@ -122,7 +122,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
             ? forwarder.httpsAgent(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
             : undefined,
       }),
-      tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors]),
+      tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors], from.routes),
       forwarder,
       listener: composeListeners([metrics.listener, log.enabled ? log : undefined, options.listener]),
       defaultService: from.tracing.serviceName,

@@ -15,6 +15,10 @@ export const DEFAULTS = {
   propagation: ['tracecontext'] as PropagationFormat[],
   traceResponse: true,
   zipkinEndpoint: 'http://127.0.0.1:9411/api/v2/spans',
+  otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', // the OTLP/HTTP default port and traces path, on loopback
+  parentBased: true, // SPEC §2: a request that arrives with a decision keeps it
+  maxNewTracesPerSecond: 0, // no cap unless asked: sampleRate alone decides
+  trustIncomingContext: true, // SPEC §3: a valid incoming traceparent is continued
   timeoutMs: 30_000, // 30 s: common upstream timeout of other proxies (nginx proxy_read_timeout is 60 s)
   limits: {
     maxHeaderBytes: 16 * 1024, // 16 KiB: Node's own default; real browsers send a few KiB at most
@@ -38,8 +42,16 @@ interface RawRoute {
   upstream: string | { targets: string[] };
   stripPrefix?: boolean;
   timeoutMs?: number;
+  sampleRate?: number;
+  trustIncomingContext?: boolean;
   upstreamCa?: string;
   capture?: { requestHeaders?: string[]; responseHeaders?: string[]; queryParams?: string[] };
+}
+
+interface RawExporter {
+  type: string;
+  endpoint?: string;
+  headers?: Record<string, string>;
 }
 
 interface RawConfig {
@@ -51,7 +63,10 @@ interface RawConfig {
     sampleRate?: number;
     propagation?: PropagationFormat[];
     traceResponse?: boolean;
-    exporters?: Array<{ type: string; endpoint?: string }>;
+    exporters?: RawExporter[];
+    parentBased?: boolean;
+    maxNewTracesPerSecond?: number;
+    trustIncomingContext?: boolean;
   };
   routes: RawRoute[];
   tls?: { cert: string; key: string };
@@ -63,6 +78,8 @@ export function applyDefaults(value: unknown, source?: string): HopConfig {
   const raw = value as RawConfig;
   const tracing = raw.tracing ?? {};
   const serviceName = tracing.serviceName ?? DEFAULTS.serviceName;
+  const sampleRate = tracing.sampleRate ?? DEFAULTS.sampleRate;
+  const trustIncomingContext = tracing.trustIncomingContext ?? DEFAULTS.trustIncomingContext;
   const config: HopConfig = {
     source,
     listen: parseHostPort(raw.listen ?? DEFAULTS.listen),
@@ -70,12 +87,15 @@ export function applyDefaults(value: unknown, source?: string): HopConfig {
     drainTimeoutMs: raw.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
     tracing: {
       serviceName,
-      sampleRate: tracing.sampleRate ?? DEFAULTS.sampleRate,
+      sampleRate,
       propagation: tracing.propagation ?? DEFAULTS.propagation,
       traceResponse: tracing.traceResponse ?? DEFAULTS.traceResponse,
       exporters: (tracing.exporters ?? []).map(toExporter),
+      parentBased: tracing.parentBased ?? DEFAULTS.parentBased,
+      maxNewTracesPerSecond: tracing.maxNewTracesPerSecond ?? DEFAULTS.maxNewTracesPerSecond,
+      trustIncomingContext,
     },
-    routes: raw.routes.map((route) => toRoute(route, serviceName)),
+    routes: raw.routes.map((route) => toRoute(route, { serviceName, sampleRate, trustIncomingContext })),
     ...(raw.tls === undefined ? {} : { tls: { cert: raw.tls.cert, key: raw.tls.key } }),
     limits: { ...DEFAULTS.limits, ...raw.limits },
     accessLog: {
@@ -86,16 +106,24 @@ export function applyDefaults(value: unknown, source?: string): HopConfig {
   return deepFreeze(config);
 }
 
-function toExporter(raw: { type: string; endpoint?: string }): ExporterConfig {
+function toExporter(raw: RawExporter): ExporterConfig {
   if (raw.type === 'zipkin') return { type: 'zipkin', endpoint: raw.endpoint ?? DEFAULTS.zipkinEndpoint };
+  if (raw.type === 'otlp') return { type: 'otlp', endpoint: raw.endpoint ?? DEFAULTS.otlpEndpoint, headers: { ...raw.headers } };
   return { type: 'console' };
 }
 
-function toRoute(raw: RawRoute, serviceName: string): RouteConfig {
+/** What a route inherits from `tracing` when it does not set its own. */
+interface RouteInherited {
+  readonly serviceName: string;
+  readonly sampleRate: number;
+  readonly trustIncomingContext: boolean;
+}
+
+function toRoute(raw: RawRoute, inherited: RouteInherited): RouteConfig {
   const match = raw.match ?? {};
   return {
     name: raw.name,
-    service: raw.service ?? serviceName,
+    service: raw.service ?? inherited.serviceName,
     peerService: raw.peerService,
     match: {
       host: match.host?.toLowerCase(),
@@ -106,6 +134,8 @@ function toRoute(raw: RawRoute, serviceName: string): RouteConfig {
     targets: typeof raw.upstream === 'string' ? [raw.upstream] : raw.upstream.targets,
     stripPrefix: raw.stripPrefix ?? false,
     timeoutMs: raw.timeoutMs ?? DEFAULTS.timeoutMs,
+    sampleRate: raw.sampleRate ?? inherited.sampleRate,
+    trustIncomingContext: raw.trustIncomingContext ?? inherited.trustIncomingContext,
     ...(raw.upstreamCa === undefined ? {} : { upstreamCa: raw.upstreamCa }),
     capture: {
       // SPEC §2: authorization, proxy-authorization, cookie and set-cookie are dropped here, even when listed.

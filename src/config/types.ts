@@ -11,6 +11,7 @@ export type PropagationFormat = 'tracecontext' | 'b3' | 'jaeger';
 
 export type ExporterConfig =
   | { readonly type: 'zipkin'; readonly endpoint: string }
+  | { readonly type: 'otlp'; readonly endpoint: string; readonly headers: Readonly<Record<string, string>> }
   | { readonly type: 'console' };
 
 export interface TracingConfig {
@@ -19,6 +20,12 @@ export interface TracingConfig {
   readonly propagation: readonly PropagationFormat[];
   readonly traceResponse: boolean;
   readonly exporters: readonly ExporterConfig[];
+  /** Keep the caller's sampling decision; false: every decision is hoptrace's own (OTEL_TRACES_SAMPLER without parentbased_). */
+  readonly parentBased: boolean;
+  /** Cap on traces sampled by hoptrace's own decision, per second; 0: no cap. */
+  readonly maxNewTracesPerSecond: number;
+  /** Default of routes' trustIncomingContext, and the rule for requests that match no route. */
+  readonly trustIncomingContext: boolean;
 }
 
 export interface RouteMatch {
@@ -36,6 +43,10 @@ export interface RouteConfig {
   readonly targets: readonly string[];
   readonly stripPrefix: boolean;
   readonly timeoutMs: number;
+  /** The route's own sampleRate, else tracing.sampleRate. */
+  readonly sampleRate: number;
+  /** false: the incoming trace is not continued, only linked (an edge facing outside callers). */
+  readonly trustIncomingContext: boolean;
   /** Path of an extra PEM CA bundle for this route's https upstreams. */
   readonly upstreamCa?: string;
   readonly capture: CaptureConfig;

@@ -22,7 +22,8 @@ import { hostWithoutPort } from '../routing/match.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
-import { headersGetter, outgoingSetter } from '../tracing/propagation.js';
+import { formatTraceParent, headersGetter, outgoingSetter } from '../tracing/propagation.js';
+import { serverLinks, serverParent } from '../tracing/trust.js';
 import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
 import type { Forwarder, ForwardHandlers } from './forward.js';
 import { cleanOutgoingHeaders, cleanResponseHeaders } from './hop-headers.js';
@@ -83,8 +84,9 @@ export class HttpHop implements ForwardHandlers {
     const route = runtime.table.match(method, where.host, where.path);
     this.route = route;
 
-    const tracer = runtime.tracing.tracerFor(route?.service ?? runtime.defaultService);
-    const parent = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
+    const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
+    const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
+    const parent = serverParent(incoming, trustIncomingContext);
     const isTls = (req.socket as TLSSocket).encrypted === true;
     // SPEC §3: no header value unless the route lists it, no query value unless listed (capture.ts).
     const capture = route?.capture ?? NO_CAPTURE;
@@ -101,11 +103,14 @@ export class HttpHop implements ForwardHandlers {
       protocolVersion: req.httpVersion,
       routeName: route?.name,
       httpRoute: route?.httpRoute,
+      links: serverLinks(incoming, trustIncomingContext),
       query,
     });
     if (requestHeaders !== undefined) this.serverSpan.setAttributes(requestHeaders);
     this.serverContext = contextWith(parent, this.serverSpan);
-    if (runtime.tracing.config.traceResponse) res.setHeader(TRACE_RESPONSE_HEADER, traceResponse(this.serverSpan));
+    // W3C Trace Context Level 2 `traceresponse`: the trace and SERVER span this request belongs to.
+    const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(this.serverContext) : undefined;
+    if (traceResponse !== undefined) res.setHeader(TRACE_RESPONSE_HEADER, traceResponse);
 
     if (route === undefined) {
       this.fail(new RouteNotFoundError());
@@ -278,10 +283,4 @@ function hostPort(host: string | undefined): number | undefined {
   if (colon === -1 || host.indexOf(']', colon) !== -1) return undefined;
   const port = Number(host.slice(colon + 1));
   return Number.isInteger(port) ? port : undefined;
-}
-
-/** W3C Trace Context Level 2 `traceresponse`: version 00, trace id, the server span's id, flags. */
-function traceResponse(span: Span): string {
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  return `00-${traceId}-${spanId}-${traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
 }
