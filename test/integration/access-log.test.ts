@@ -22,10 +22,10 @@ function parseLines(text: string): AccessLine[] {
     .map((line) => JSON.parse(line) as AccessLine);
 }
 
-/** `00-<trace id>-<span id>-<flags>` → its parts. */
-function traceResponse(header: string | string[] | undefined): { traceId: string; spanId: string; flags: string } {
+/** `00-<trace id>-<span id>-<flags>` → the ids and the sampled bit of the flags. */
+function traceResponse(header: string | string[] | undefined): { traceId: string; spanId: string; sampled: boolean } {
   const [, traceId, spanId, flags] = String(header).split('-');
-  return { traceId: traceId!, spanId: spanId!, flags: flags! };
+  return { traceId: traceId!, spanId: spanId!, sampled: (Number.parseInt(flags!, 16) & 1) === 1 };
 }
 
 describe('access log', () => {
@@ -59,7 +59,7 @@ describe('access log', () => {
     }
 
     const [first, second, third] = lines;
-    expect(traceResponse(plain.headers.traceresponse)).toEqual({ traceId: first!.trace_id, spanId: first!.span_id, flags: '01' });
+    expect(traceResponse(plain.headers.traceresponse)).toEqual({ traceId: first!.trace_id, spanId: first!.span_id, sampled: true });
     expect(first).toMatchObject({
       route: 'orders',
       service: 'orders-svc',
@@ -91,7 +91,7 @@ describe('access log', () => {
     await proxy.app.close();
 
     const [line] = parseLines(readFileSync(path, 'utf8'));
-    expect(traceResponse(res.headers.traceresponse)).toEqual({ traceId: line!.trace_id, spanId: line!.span_id, flags: '00' });
+    expect(traceResponse(res.headers.traceresponse)).toEqual({ traceId: line!.trace_id, spanId: line!.span_id, sampled: false });
     expect(line!.sampled).toBe(false);
     expect(proxy.memory.getFinishedSpans()).toHaveLength(0);
   });
