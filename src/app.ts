@@ -19,6 +19,9 @@ import type { HopRuntime } from './proxy/http-hop.js';
 import { NO_LISTENER, type HopListener } from './proxy/hop-record.js';
 import { createAdminServer } from './admin/server.js';
 import { healthRoutes } from './admin/health.js';
+import { zipkinApiRoutes } from './admin/zipkin-api.js';
+import { viewerApiRoutes } from './admin/viewer-api.js';
+import { viewerRoutes } from './admin/viewer-assets.js';
 import { silentLogger, type Logger } from './log.js';
 
 export interface AppOptions {
@@ -88,7 +91,12 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   }
 
   const proxy = createProxyServer(() => runtime);
-  const admin = createAdminServer([...healthRoutes(() => state === 'ready')]);
+  const admin = createAdminServer([
+    ...healthRoutes(() => state === 'ready'),
+    ...zipkinApiRoutes(store),
+    ...viewerApiRoutes(store),
+    ...viewerRoutes(),
+  ]);
 
   return {
     store,

@@ -15,6 +15,10 @@ export const HOP_ERR = {
   UPSTREAM_DNS: 'HOP_ERR_UPSTREAM_DNS',
   UPSTREAM_TLS: 'HOP_ERR_UPSTREAM_TLS',
   CLIENT_ABORTED: 'HOP_ERR_CLIENT_ABORTED',
+  ADMIN_BAD_QUERY: 'HOP_ERR_ADMIN_BAD_QUERY',
+  ADMIN_BAD_SPANS: 'HOP_ERR_ADMIN_BAD_SPANS',
+  ADMIN_BODY_TOO_LARGE: 'HOP_ERR_ADMIN_BODY_TOO_LARGE',
+  ADMIN_UNSUPPORTED_MEDIA: 'HOP_ERR_ADMIN_UNSUPPORTED_MEDIA',
 } as const;
 
 export type HopErrorCode = (typeof HOP_ERR)[keyof typeof HOP_ERR];
@@ -100,5 +104,16 @@ export class ClientAbortedError extends HopError {
   readonly errorType = 'client_aborted';
   constructor() {
     super(HOP_ERR.CLIENT_ABORTED, 'the client closed the connection before the response was complete');
+  }
+}
+
+/** A request to the admin port that cannot be served; `issues` become the plain-text body, one a line. */
+export class AdminRequestError extends HopError {
+  constructor(
+    code: HopErrorCode,
+    readonly status: 400 | 413 | 415,
+    readonly issues: readonly string[],
+  ) {
+    super(code, issues.join('\n'));
   }
 }
