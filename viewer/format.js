@@ -28,12 +28,14 @@ export function formatPercent(part, whole) {
   return `${value < 10 && value > 0 ? value.toFixed(1) : Math.round(value)}%`;
 }
 
+// Well-separated hues that stay readable on white; a service keeps its colour across views.
+const PALETTE = ['#4f5bd5', '#2f9e75', '#d9822b', '#8e44ad', '#1f8fc4', '#c0437a', '#6b8e23', '#b8860b', '#5d6d7e', '#a0522d', '#16a2a2', '#7d5ba6'];
+
 /** A stable colour per service name. */
 export function serviceColor(name) {
   let hash = 0;
   for (const char of name ?? '') hash = (hash * 31 + char.codePointAt(0)) >>> 0;
-  const hue = (hash * 137.508) % 360;
-  return `hsl(${hue.toFixed(0)} 55% 46%)`;
+  return PALETTE[hash % PALETTE.length];
 }
 
 /**

@@ -12,7 +12,7 @@ const WINDOWS = [
 ];
 const NODE_W = 190;
 const NODE_H = 58;
-const COL_GAP = 150;
+const COL_GAP = 230;
 const ROW_GAP = 46;
 const PAD = 24;
 
@@ -131,16 +131,16 @@ function edge(link, from, to) {
   return s('g', { class: `map-edge${failing ? ' error' : ''}`, dataset: { parent: link.parent, child: link.child } },
     s('title', {}, `${link.parent} → ${link.child}: ${link.callCount} calls, ${link.errorCount} errors`),
     s('path', { d, 'stroke-width': width.toFixed(1), 'marker-end': `url(#${failing ? 'arrow-error' : 'arrow'})` }),
-    s('text', { x: labelX, y: labelY - 14, class: 'edge-label' }, `${link.callCount} req · ${formatPercent(link.errorCount, link.callCount)} err`),
-    s('text', { x: labelX, y: labelY + 2, class: 'edge-label sub' }, `p50 ${formatDuration(link.p50)} · p95 ${formatDuration(link.p95)}`),
+    s('text', { x: labelX, y: labelY - 24, class: 'edge-label' }, `${link.callCount} req · ${formatPercent(link.errorCount, link.callCount)} err`),
+    s('text', { x: labelX, y: labelY - 9, class: 'edge-label sub' }, `p50 ${formatDuration(link.p50)} · p95 ${formatDuration(link.p95)}`),
   );
 }
 
 function node(name, at, traced, calls) {
   return s('g', { class: `map-node${traced ? '' : ' untraced'}`, dataset: { service: name }, transform: `translate(${at.x},${at.y})` },
     s('title', {}, traced ? name : `${name} (not traced itself: seen as an upstream)`),
-    s('rect', { width: NODE_W, height: NODE_H, rx: '10' }),
-    s('rect', { class: 'stripe', width: '6', height: NODE_H, rx: '3', fill: serviceColor(name) }),
+    s('rect', { class: 'box', width: NODE_W, height: NODE_H, rx: '10' }),
+    s('rect', { class: 'stripe', x: '6', y: '12', width: '5', height: NODE_H - 24, rx: '2.5', style: { fill: serviceColor(name) } }),
     s('text', { x: '18', y: '24', class: 'node-name' }, clip(name, 22)),
     s('text', { x: '18', y: '43', class: 'node-sub' }, `${traced ? 'traced' : 'upstream'}${calls ? ` · ${calls} in` : ''}`),
   );

@@ -58,8 +58,10 @@ export function createTraceView(traceId) {
     const errors = spans.filter(isError).length;
     const services = [...new Set(spans.map((span) => span.localEndpoint?.serviceName).filter(Boolean))].sort();
     const status = Number(root?.tags?.['http.response.status_code']) || undefined;
-    head.replaceChildren(
-      h('h1', {}, root ? displayName(root) : traceId,
+    const method = root?.tags?.['http.request.method'];
+    const path = root?.tags?.['url.path'];
+    fill(head,
+      h('h1', {}, method && path ? `${method} ${path}` : root ? displayName(root) : traceId,
         errors > 0 ? h('span', { class: 'badge badge-error' }, `${errors} error${errors > 1 ? 's' : ''}`) : null),
       h('dl', { class: 'facts' },
         fact('Trace', h('code', {}, traceId)),
@@ -92,7 +94,9 @@ export function createTraceView(traceId) {
     const duration = span.duration ?? 0;
     const leftShare = tree.total > 0 ? offset / tree.total : 0;
     const widthShare = tree.total > 0 ? duration / tree.total : 1;
-    const labelOnLeft = leftShare + widthShare > 0.75;
+    // The duration goes right of the bar when there is room, else left of it, else inside it.
+    const endShare = leftShare + widthShare;
+    const labelAt = endShare <= 0.8 ? 'right' : leftShare >= 0.18 ? 'left' : 'inside';
     const failed = isError(span);
     return h('div', {
       class: `span-row${failed ? ' error' : ''}${span.id === selectedId ? ' selected' : ''}`,
@@ -115,8 +119,10 @@ export function createTraceView(traceId) {
           style: { left: pct(offset), width: `max(3px, ${widthShare * 100}%)`, background: failed ? '' : serviceColor(service) },
         }),
         h('span', {
-          class: `bar-label${labelOnLeft ? ' on-left' : ''}`,
-          style: labelOnLeft ? { right: `calc(${(1 - leftShare) * 100}% + 6px)` } : { left: `calc(${(leftShare + widthShare) * 100}% + 6px)` },
+          class: `bar-label label-${labelAt}`,
+          style: labelAt === 'right' ? { left: `calc(${endShare * 100}% + 6px)` }
+            : labelAt === 'left' ? { right: `calc(${(1 - leftShare) * 100}% + 6px)` }
+            : { right: `calc(${(1 - endShare) * 100}% + 6px)` },
         }, formatDuration(duration))),
     );
   }
@@ -128,7 +134,7 @@ export function createTraceView(traceId) {
     const start = Math.min(...spans.map((s) => s.timestamp ?? Infinity));
     const tags = Object.entries(span.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const annotations = [...(span.annotations ?? [])].sort((a, b) => a.timestamp - b.timestamp);
-    detail.replaceChildren(
+    fill(detail,
       h('h2', {}, displayName(span)),
       isError(span) ? h('p', { class: 'error-note' }, h('b', {}, 'Error: '), span.tags.error) : null,
       h('dl', { class: 'kv' },
@@ -185,6 +191,11 @@ export function layout(spans) {
   }
   if (!Number.isFinite(start)) { start = 0; end = 0; }
   return { rows, start, total: end - start };
+}
+
+/** replaceChildren without the holes left by optional parts. */
+function fill(el, ...children) {
+  el.replaceChildren(...children.filter((child) => child !== null && child !== undefined && child !== false));
 }
 
 function isError(span) {

@@ -4,9 +4,9 @@
  *
  * - a SERVER (or CONSUMER) span links its remote service (else the service of its nearest RPC ancestor)
  *   to its own service; a root SERVER span whose caller is unknown links nothing;
- * - a CLIENT (or PRODUCER) span links its own service to its remote service, but only when no span of the
- *   trace is its child: an instrumented callee's SERVER span counts the call instead (so a call between two
- *   traced services counts once, and a call to an untraced upstream still shows up);
+ * - a CLIENT (or PRODUCER) span links its own service to its remote service; a CLIENT span only when no
+ *   span of the trace is its child: an instrumented callee's SERVER span counts the call instead (so a call
+ *   between two traced services counts once, and a call to an untraced upstream still shows up);
  * - a span with no kind counts as a CLIENT span when both of its endpoints are named;
  * - a link is an error when its span carries the `error` tag (or, for a SERVER span directly under the
  *   CLIENT span that made the call, when that one does).
@@ -58,7 +58,7 @@ export function createDependencyLinker(): DependencyLinker {
   function linkNode(node: SpanNode): void {
     const span = node.span;
     let kind = span.kind;
-    if ((kind === 'CLIENT' || kind === 'PRODUCER') && node.children > 0) return; // the callee's span counts it
+    if (kind === 'CLIENT' && node.children > 0) return; // the callee's SERVER span counts this call
     const service = span.localEndpoint?.serviceName;
     const remote = span.remoteEndpoint?.serviceName;
     if (kind === undefined) {

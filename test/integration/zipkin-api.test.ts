@@ -1,55 +1,31 @@
 /**
  * The Zipkin v2 API of the admin port, after known traffic through real proxies: two hoptrace apps in a
  * chain (A's upstream is B, B's upstream is a real server; A exports its spans to B's POST /api/v2/spans),
- * so B's store holds one joined trace per request.
+ * so B's store holds one joined trace per request (see helpers/proxy-chain.ts).
  */
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { toZipkinSpan, type ZipkinSpan } from '../../src/export/zipkin-model.js';
 import { normalizeSpan } from '../../src/export/zipkin-normalize.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
-import { startUpstream, type Upstream } from '../helpers/upstream.js';
+import { startProxy } from '../helpers/proxy.js';
+import { FAIL_PATH, startChain as startProxyChain, type ProxyChain } from '../helpers/proxy-chain.js';
 
-interface Chain {
-  upstream: Upstream;
-  a: TestProxy;
-  b: TestProxy;
-  /** Trace ids of the two requests, as the clients' traceresponse named them. */
+interface Chain extends ProxyChain {
   okTrace: string;
   failedTrace: string;
   okStartedAt: number;
 }
 
+/** The chain after two requests through it: one answered 200, then one answered 503. */
 async function startChain(): Promise<Chain> {
-  const upstream = await startUpstream((req, res) => {
-    res.writeHead(req.url === '/api/fail' ? 503 : 200, { 'content-type': 'text/plain' });
-    res.end(req.url === '/api/fail' ? 'down' : 'ok');
-  });
-  const b = await startProxy({
-    tracing: { serviceName: 'backend' },
-    routes: [{ name: 'orders', service: 'backend', match: { pathPrefix: '/api' }, upstream: upstream.url }],
-  });
-  const a = await startProxy({
-    tracing: { serviceName: 'edge', exporters: [{ type: 'zipkin', endpoint: `${b.adminUrl}/api/v2/spans` }] },
-    routes: [{ name: 'shop', service: 'Frontend', peerService: 'Backend', match: { pathPrefix: '/api' }, upstream: b.url }],
-  });
+  const chain = await startProxyChain();
   const okStartedAt = Date.now();
-  const ok = await fetch(`${a.url}/api/orders/7`);
-  await ok.text();
-  const failed = await fetch(`${a.url}/api/fail`);
-  await failed.text();
+  const ok = await chain.request('/api/orders/7');
+  const failed = await chain.request(FAIL_PATH);
   expect([ok.status, failed.status]).toEqual([200, 503]);
-  await a.app.flush(); // A's zipkin exporter has POSTed to B's admin port
-  await b.app.flush(); // B's own spans are in its store
-  return {
-    upstream,
-    a,
-    b,
-    okTrace: ok.headers.get('traceresponse')!.split('-')[1]!,
-    failedTrace: failed.headers.get('traceresponse')!.split('-')[1]!,
-    okStartedAt,
-  };
+  await chain.flush();
+  return { ...chain, okTrace: ok.traceId, failedTrace: failed.traceId, okStartedAt };
 }
 
 async function get(base: string, path: string): Promise<{ status: number; type: string; body: string; json: () => unknown }> {
