@@ -157,7 +157,7 @@ export class HttpHop implements ForwardHandlers {
   }
 
   private onUpstreamAborted(): void {
-    if (this.res.writableFinished || this.clientSpan === undefined) return;
+    if (this.clientDone || this.res.writableFinished || this.clientSpan === undefined) return;
     const error = upstreamErrorFor(new Error('upstream response aborted'));
     this.errorType = error.errorType;
     markError(this.clientSpan, error.errorType, error.message);
@@ -176,23 +176,28 @@ export class HttpHop implements ForwardHandlers {
   private onResponseClose(): void {
     this.clientDone = true;
     this.clearTimer();
-    const { res, serverSpan } = this;
-    if (res.writableFinished) {
-      recordServerStatus(serverSpan, res.statusCode);
-    } else if (this.errorType === undefined) {
-      // The client hung up first: not the upstream's failure (no retry, no upstream error count),
-      // but both spans end as errors and the upstream request is abandoned.
-      const aborted = new ClientAbortedError();
-      this.errorType = aborted.errorType;
-      markError(serverSpan, aborted.errorType, aborted.message);
-      if (this.clientSpan !== undefined && this.upstreamEndedAt === undefined) {
-        markError(this.clientSpan, aborted.errorType, aborted.message);
-        this.clientSpan.end();
-      }
-      this.proxyReq?.destroy();
+    // When fail() or onUpstreamAborted() ran, the status and the named error.type are recorded already.
+    if (this.errorType === undefined) {
+      if (this.res.writableFinished) recordServerStatus(this.serverSpan, this.res.statusCode);
+      else this.onClientAborted();
     }
-    serverSpan.end();
+    this.serverSpan.end();
     this.report();
+  }
+
+  /**
+   * The client hung up first: not the upstream's failure (no retry, no upstream error count), but both
+   * spans end as errors and the upstream request is abandoned.
+   */
+  private onClientAborted(): void {
+    const aborted = new ClientAbortedError();
+    this.errorType = aborted.errorType;
+    markError(this.serverSpan, aborted.errorType, aborted.message);
+    if (this.clientSpan !== undefined && this.upstreamEndedAt === undefined) {
+      markError(this.clientSpan, aborted.errorType, aborted.message);
+      this.clientSpan.end();
+    }
+    this.proxyReq?.destroy();
   }
 
   private report(): void {
