@@ -40,8 +40,7 @@ export function zipkinApiRoutes(store: SpanStore, options: IngestOptions = {}): 
     get(
       '/trace/',
       (_req, res, url) => {
-        const raw = decodeURIComponent(url.pathname.slice(`${ZIPKIN_API_PREFIX}/trace/`.length));
-        const traceId = validTraceId(raw);
+        const traceId = validTraceId(url.pathname.slice(`${ZIPKIN_API_PREFIX}/trace/`.length));
         const spans = store.trace(traceId);
         if (spans === undefined) sendText(res, 404, `${traceId} not found\n`);
         else sendJson(res, 200, spans);
