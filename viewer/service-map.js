@@ -10,10 +10,12 @@ const WINDOWS = [
   [60 * 60_000, 'Last hour'],
   [24 * 60 * 60_000, 'Last day'],
 ];
-const NODE_W = 190;
+const NODE_W = 200;
 const NODE_H = 58;
 const COL_GAP = 230;
-const ROW_GAP = 46;
+const ROW_GAP = 64;
+const LANE = 44; // height of one lane above the nodes, for a call that skips a column
+const LABEL_ROOM = 34; // two label lines above a line
 const PAD = 24;
 
 let lookbackMs = WINDOWS[1][0];
@@ -78,27 +80,55 @@ function drawGraph({ services, links, localServices }) {
   const column = columns(services, links);
   const byColumn = [];
   for (const name of services) (byColumn[column.get(name)] ??= []).push(name);
-  const position = new Map();
+  orderRows(byColumn, links);
+  const skips = links.filter((link) => column.get(link.child) - column.get(link.parent) > 1);
+  const backs = links.filter((link) => column.get(link.child) <= column.get(link.parent));
+  // Room above the nodes for calls that skip a column (one lane each), below for calls going back.
+  const top = PAD + skips.length * LANE;
   const tallest = Math.max(...byColumn.map((names) => names?.length ?? 0));
-  const height = PAD * 2 + tallest * NODE_H + (tallest - 1) * ROW_GAP + 20;
+  const block = tallest * NODE_H + (tallest - 1) * ROW_GAP;
+  const height = top + block + PAD + (backs.length > 0 ? 70 : 0);
+  const position = new Map();
   byColumn.forEach((names, col) => {
-    const block = names.length * NODE_H + (names.length - 1) * ROW_GAP;
-    const top = (height - block) / 2;
-    names.forEach((name, row) => position.set(name, { x: PAD + col * (NODE_W + COL_GAP), y: top + row * (NODE_H + ROW_GAP) }));
+    const offset = top + (block - (names.length * NODE_H + (names.length - 1) * ROW_GAP)) / 2;
+    names.forEach((name, row) => position.set(name, { x: PAD + col * (NODE_W + COL_GAP), y: offset + row * (NODE_H + ROW_GAP) }));
   });
   const width = PAD * 2 + byColumn.length * NODE_W + (byColumn.length - 1) * COL_GAP;
   const traced = new Set(localServices ?? []);
   const incoming = new Map();
   for (const link of links) incoming.set(link.child, (incoming.get(link.child) ?? 0) + link.callCount);
 
-  const svg = s('svg', { class: 'map', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': 'Service map' },
+  const edges = links.map((link) => {
+    const lane = skips.indexOf(link);
+    const laneY = lane === -1 ? undefined : PAD + (skips.length - lane - 1) * LANE + LABEL_ROOM;
+    return edge(link, position.get(link.parent), position.get(link.child), laneY, top + block);
+  });
+  return s('svg', {
+    class: 'map', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Service map',
+    style: { maxWidth: `${width}px` },
+  },
     s('defs', {},
       marker('arrow', 'edge-arrow'),
       marker('arrow-error', 'edge-arrow error')),
-    links.map((link) => edge(link, position.get(link.parent), position.get(link.child))),
+    edges.map((e) => e.line),
     services.map((name) => node(name, position.get(name), traced.has(name), incoming.get(name))),
+    edges.map((e) => e.label), // labels last, so no node or line covers them
   );
-  return svg;
+}
+
+/** Orders each column by the mean row of its callers, which untangles most crossings. */
+function orderRows(byColumn, links) {
+  const row = new Map();
+  byColumn.forEach((names, col) => {
+    if (col > 0) {
+      const weight = (name) => {
+        const rows = links.filter((link) => link.child === name && row.has(link.parent)).map((link) => row.get(link.parent));
+        return rows.length === 0 ? Infinity : rows.reduce((a, b) => a + b, 0) / rows.length;
+      };
+      names.sort((a, b) => weight(a) - weight(b) || (a < b ? -1 : 1));
+    }
+    names.forEach((name, index) => row.set(name, index));
+  });
 }
 
 function marker(id, cls) {
@@ -106,7 +136,11 @@ function marker(id, cls) {
     s('path', { d: 'M0,0 L10,5 L0,10 z', class: cls }));
 }
 
-function edge(link, from, to) {
+/**
+ * A call as a curve with its figures: into the next column directly, over the nodes in a lane of its own
+ * when it skips columns, under them when it goes back (a cycle).
+ */
+function edge(link, from, to, laneY, bottom) {
   const failing = link.errorCount > 0;
   const x1 = from.x + NODE_W;
   const y1 = from.y + NODE_H / 2;
@@ -115,25 +149,33 @@ function edge(link, from, to) {
   let d;
   let labelX;
   let labelY;
-  if (x2 > x1) {
+  if (x2 > x1 && laneY === undefined) {
     const bend = (x2 - x1) / 2;
     d = `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2 - 2},${y2}`;
     labelX = (x1 + x2) / 2;
     labelY = (y1 + y2) / 2;
+  } else if (x2 > x1) {
+    // A cubic whose two control points share one height peaks at 3/4 of it plus 1/8 of each end.
+    const control = (laneY - 0.125 * (y1 + y2)) / 0.75;
+    d = `M${x1},${y1} C${x1 + 90},${control} ${x2 - 90},${control} ${x2 - 2},${y2}`;
+    labelX = (x1 + x2) / 2;
+    labelY = laneY;
   } else {
-    // A call back to the left (a cycle) or within a column: loop under the nodes.
-    const low = Math.max(from.y, to.y) + NODE_H + 30;
+    const low = bottom + 45;
     d = `M${from.x + NODE_W / 2},${from.y + NODE_H} C${from.x + NODE_W / 2},${low} ${to.x + NODE_W / 2},${low} ${to.x + NODE_W / 2},${to.y + NODE_H + 2}`;
     labelX = (from.x + to.x + NODE_W) / 2;
-    labelY = low;
+    labelY = bottom + 62;
   }
   const width = Math.min(6, 1.5 + Math.log10(1 + link.callCount));
-  return s('g', { class: `map-edge${failing ? ' error' : ''}`, dataset: { parent: link.parent, child: link.child } },
-    s('title', {}, `${link.parent} → ${link.child}: ${link.callCount} calls, ${link.errorCount} errors`),
-    s('path', { d, 'stroke-width': width.toFixed(1), 'marker-end': `url(#${failing ? 'arrow-error' : 'arrow'})` }),
-    s('text', { x: labelX, y: labelY - 24, class: 'edge-label' }, `${link.callCount} req · ${formatPercent(link.errorCount, link.callCount)} err`),
-    s('text', { x: labelX, y: labelY - 9, class: 'edge-label sub' }, `p50 ${formatDuration(link.p50)} · p95 ${formatDuration(link.p95)}`),
-  );
+  const data = { dataset: { parent: link.parent, child: link.child } };
+  return {
+    line: s('g', { class: `map-edge${failing ? ' error' : ''}`, ...data },
+      s('title', {}, `${link.parent} → ${link.child}: ${link.callCount} calls, ${link.errorCount} errors`),
+      s('path', { d, 'stroke-width': width.toFixed(1), 'marker-end': `url(#${failing ? 'arrow-error' : 'arrow'})` })),
+    label: s('g', { class: `map-edge-label${failing ? ' error' : ''}`, ...data },
+      s('text', { x: labelX, y: labelY - 22, class: 'edge-label' }, `${link.callCount} req · ${formatPercent(link.errorCount, link.callCount)} err`),
+      s('text', { x: labelX, y: labelY - 7, class: 'edge-label sub' }, `p50 ${formatDuration(link.p50)} · p95 ${formatDuration(link.p95)}`)),
+  };
 }
 
 function node(name, at, traced, calls) {
@@ -141,7 +183,7 @@ function node(name, at, traced, calls) {
     s('title', {}, traced ? name : `${name} (not traced itself: seen as an upstream)`),
     s('rect', { class: 'box', width: NODE_W, height: NODE_H, rx: '10' }),
     s('rect', { class: 'stripe', x: '6', y: '12', width: '5', height: NODE_H - 24, rx: '2.5', style: { fill: serviceColor(name) } }),
-    s('text', { x: '18', y: '24', class: 'node-name' }, clip(name, 22)),
+    s('text', { x: '18', y: '24', class: 'node-name' }, clip(name, 21)),
     s('text', { x: '18', y: '43', class: 'node-sub' }, `${traced ? 'traced' : 'upstream'}${calls ? ` · ${calls} in` : ''}`),
   );
 }

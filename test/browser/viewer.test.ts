@@ -161,7 +161,7 @@ describe('trace viewer', () => {
     const { chain, viewer } = await scene('#/map');
     const { page } = viewer;
     const edge = 'g.map-edge[data-parent="frontend"][data-child="backend"]';
-    await page.waitForSelector(edge);
+    await page.waitForSelector(edge, { state: 'attached' }); // a straight line has no height, so it never counts as visible
     // Callers left of callees: one column per hop.
     const nodes = await page.$$eval('g.map-node', (gs) =>
       gs.map((g) => ({ service: g.getAttribute('data-service'), x: g.getBoundingClientRect().left })).sort((p, q) => p.x - q.x),
@@ -171,7 +171,9 @@ describe('trace viewer', () => {
     expect(await page.$$eval('g.map-node.untraced', (nodes) => nodes.map((node) => node.getAttribute('data-service')))).toEqual([
       `127.0.0.1:${chain.upstream.port}`,
     ]);
-    const labels = await page.$$eval(`${edge} text`, (texts) => texts.map((text) => text.textContent));
+    const labels = await page.$$eval(`g.map-edge-label[data-parent="frontend"][data-child="backend"] text`, (texts) =>
+      texts.map((text) => text.textContent),
+    );
     expect(labels[0]).toBe('3 req · 33% err');
     expect(labels[1]).toMatch(/^p50 [\d.]+ (µs|ms) · p95 [\d.]+ (µs|ms)$/);
     expect(await page.getAttribute(edge, 'class')).toBe('map-edge error');
