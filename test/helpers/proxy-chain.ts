@@ -42,7 +42,7 @@ export async function startChain(): Promise<ProxyChain> {
       const response = await fetch(`${a.url}${path}`);
       await response.text();
       const traceResponse = response.headers.get('traceresponse');
-      expect(traceResponse, `traceresponse of ${path}`).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      expect(traceResponse, `traceresponse of ${path}`).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
       return { status: response.status, traceId: traceResponse!.split('-')[1]! };
     },
     async flush() {
