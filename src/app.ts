@@ -24,6 +24,9 @@ import { configRoutes } from './admin/config-route.js';
 import { createMetrics } from './metrics/registry.js';
 import { createAccessLog, type AccessLog } from './log/access-log.js';
 import { composeListeners } from './proxy/hop-listeners.js';
+import { zipkinApiRoutes } from './admin/zipkin-api.js';
+import { viewerApiRoutes } from './admin/viewer-api.js';
+import { viewerRoutes } from './admin/viewer-assets.js';
 import { adminGuardFor } from './admin/auth.js';
 import { readTlsFiles, type TlsFiles } from './config/tls-files.js';
 import { assertReloadable } from './config/restart-fields.js';
@@ -131,7 +134,14 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
 
   const proxy = createProxyServer(() => runtime, { tls: initialFiles.listener, limits: initial.limits });
   const admin = createAdminServer(
-    [...healthRoutes(() => state === 'ready'), ...metricsRoutes(metrics), ...configRoutes(() => config)],
+    [
+      ...healthRoutes(() => state === 'ready'),
+      ...metricsRoutes(metrics),
+      ...configRoutes(() => config),
+      ...zipkinApiRoutes(store),
+      ...viewerApiRoutes(store),
+      ...viewerRoutes(),
+    ],
     { guard: adminGuard },
   );
 
