@@ -19,9 +19,17 @@ import { createForwarder, type UpstreamSockets } from './proxy/forward.js';
 import { createHopCounter } from './proxy/hop-counter.js';
 import { createProxyServer } from './proxy/server.js';
 import type { HopRuntime } from './proxy/http-hop.js';
-import { NO_LISTENER, type HopListener } from './proxy/hop-record.js';
+import type { HopListener } from './proxy/hop-record.js';
 import { createAdminServer } from './admin/server.js';
 import { healthRoutes } from './admin/health.js';
+import { metricsRoutes } from './admin/metrics-route.js';
+import { configRoutes } from './admin/config-route.js';
+import { createMetrics } from './metrics/registry.js';
+import { createAccessLog, type AccessLog } from './log/access-log.js';
+import { composeListeners } from './proxy/hop-listeners.js';
+import { zipkinApiRoutes } from './admin/zipkin-api.js';
+import { viewerApiRoutes } from './admin/viewer-api.js';
+import { viewerRoutes } from './admin/viewer-assets.js';
 import { adminGuardFor } from './admin/auth.js';
 import { readTlsFiles, type TlsFiles } from './config/tls-files.js';
 import { assertReloadable } from './config/restart-fields.js';
@@ -53,6 +61,8 @@ export interface App {
   /** Exports everything queued so far; for tests and shutdown. */
   flush(): Promise<void>;
   exportStats(): ExportStats[];
+  /** A reload that never reached reload() (the new config did not load or validate); counted in /metrics. */
+  reloadRejected(): void;
   /** Client connections open on the proxy port. */
   openSockets(): number;
   /** Upstream connections carrying a request, and idle ones kept for reuse. */
@@ -67,7 +77,6 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? silentLogger();
   const store = createSpanStore(options.store);
   const forwarder = createForwarder();
-  const listener = options.listener ?? NO_LISTENER;
   let lastExportErrorLog = 0;
   const onExportError = (name: string, error: Error): void => {
     // At most one line a second: a down collector must not flood the log.
@@ -77,9 +86,32 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     logger.warn({ exporter: name, err: error.message }, 'span export failed; spans dropped');
   };
 
+  let lastAccessLogErrorLog = 0;
+  let accessLogDrops = 0;
+  const accessLogOptions = {
+    onError: (error: Error): void => {
+      const now = Date.now();
+      if (now - lastAccessLogErrorLog < 1_000) return;
+      lastAccessLogErrorLog = now;
+      logger.warn({ err: error.message }, 'access log write failed');
+    },
+    onDrop: (): void => {
+      accessLogDrops += 1;
+    },
+  };
+  const metrics = createMetrics({
+    exportStats: () => pipeline.stats(),
+    storeStats: () => store.stats(),
+    websocketSessions: () => 0, // TODO(#4): the open WebSocket sessions, once upgrades are proxied
+    accessLogDropped: () => accessLogDrops,
+  });
+  /** Access logs replaced by a reload, closing once their last request is written. */
+  const retiringLogs = new Set<Promise<void>>();
+
   let config = initial;
   let pipeline = buildPipeline(config);
-  let runtime = buildRuntime(config, pipeline, initialFiles);
+  let accessLog = createAccessLog(config.accessLog, accessLogOptions);
+  let runtime = buildRuntime(config, pipeline, initialFiles, accessLog);
   let state: 'new' | 'ready' | 'draining' | 'closed' = 'new';
   /** Pipelines replaced by a reload, shutting down once their runtime's hops have ended. */
   const retiring = new Set<Promise<void>>();
@@ -93,7 +125,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     });
   }
 
-  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles): HopRuntime {
+  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles, log: AccessLog): HopRuntime {
     return {
       table: createRouteTable(from.routes, {
         agentFor: (route, target) =>
@@ -101,20 +133,27 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
             ? forwarder.httpsAgent(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
             : undefined,
       }),
-      tracing: createTracing(from.tracing, exports.processors, from.routes),
+      tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors], from.routes),
       forwarder,
-      listener,
+      listener: composeListeners([metrics.listener, log.enabled ? log : undefined, options.listener]),
       defaultService: from.tracing.serviceName,
       hops: createHopCounter(),
     };
   }
 
-  /** Shuts `old` down once `oldRuntime` has no hop left (or after drainTimeoutMs): their spans go out first. */
+  /**
+   * Shuts `old` down once `oldRuntime` has no hop left (or after drainTimeoutMs): their spans go out first.
+   * Until then its counts stay live in /metrics, then they are kept as final numbers.
+   */
   function retire(oldRuntime: HopRuntime, old: ExportPipeline): void {
+    const counted = metrics.retireExporters(() => old.stats());
     const done = within(oldRuntime.hops.idle(), config.drainTimeoutMs)
       .then(() => old.shutdown())
       .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'shutting down replaced exporters failed'))
-      .finally(() => retiring.delete(done));
+      .finally(() => {
+        counted.settle();
+        retiring.delete(done);
+      });
     retiring.add(done);
   }
 
@@ -125,6 +164,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     await Promise.all(retiring);
     // A collector that hangs must not hold the exit forever: the flush gets drainTimeoutMs as well.
     await within(pipeline.shutdown(), config.drainTimeoutMs);
+    await Promise.all([accessLog.close(), ...retiringLogs]);
     await admin.close();
     forwarder.close();
     state = 'closed';
@@ -135,11 +175,22 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     limits: initial.limits,
     headersTimeoutMs: initial.headersTimeoutMs,
   });
-  const admin = createAdminServer([...healthRoutes(() => state === 'ready')], { guard: adminGuard });
+  const admin = createAdminServer(
+    [
+      ...healthRoutes(() => state === 'ready'),
+      ...metricsRoutes(metrics),
+      ...configRoutes(() => config),
+      ...zipkinApiRoutes(store),
+      ...viewerApiRoutes(store),
+      ...viewerRoutes(),
+    ],
+    { guard: adminGuard },
+  );
 
   return {
     store,
     async start() {
+      accessLog.open();
       const proxyAddress = await listen(proxy.server, config.listen);
       const adminAddress = await listen(admin.server, config.admin);
       state = 'ready';
@@ -147,20 +198,36 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       return { proxy: proxyAddress, admin: adminAddress };
     },
     async reload(next) {
-      // Certificates are re-read on every reload; an unreadable one rejects the reload, the old config stays.
-      assertReloadable(config, next);
-      const files = readTlsFiles(next);
-      const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
-      const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
-      const previous = { runtime, pipeline };
-      runtime = buildRuntime(next, nextPipeline, files);
-      proxy.update({ tls: files.listener, limits: next.limits, headersTimeoutMs: next.headersTimeoutMs });
-      if (!sameAddress(next.listen, config.listen) || !sameAddress(next.admin, config.admin)) {
-        logger.warn('listen and admin addresses change on restart only; the sockets stay where they are');
+      const accessLogChanged = JSON.stringify(next.accessLog) !== JSON.stringify(config.accessLog);
+      const nextLog = accessLogChanged ? createAccessLog(next.accessLog, accessLogOptions) : accessLog;
+      try {
+        // Certificates are re-read on every reload; an unreadable one rejects the reload, the old config stays.
+        assertReloadable(config, next);
+        const files = readTlsFiles(next);
+        nextLog.open(); // so does an access log file that cannot be opened
+        const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
+        const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
+        const previous = { runtime, pipeline };
+        const previousLog = accessLog;
+        runtime = buildRuntime(next, nextPipeline, files, nextLog);
+        proxy.update({ tls: files.listener, limits: next.limits, headersTimeoutMs: next.headersTimeoutMs });
+        if (!sameAddress(next.listen, config.listen) || !sameAddress(next.admin, config.admin)) {
+          logger.warn('listen and admin addresses change on restart only; the sockets stay where they are');
+        }
+        config = next;
+        pipeline = nextPipeline;
+        accessLog = nextLog;
+        if (accessLogChanged) {
+          const closingLog = previousLog.close().finally(() => retiringLogs.delete(closingLog));
+          retiringLogs.add(closingLog);
+        }
+        if (exportersChanged) retire(previous.runtime, previous.pipeline);
+      } catch (error) {
+        if (nextLog !== accessLog) void nextLog.close();
+        metrics.recordReload('failure');
+        throw error;
       }
-      config = next;
-      pipeline = nextPipeline;
-      if (exportersChanged) retire(previous.runtime, previous.pipeline);
+      metrics.recordReload('success');
       logger.info({ routes: next.routes.length }, 'config reloaded');
     },
     close() {
@@ -171,6 +238,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       await Promise.all([pipeline.forceFlush(), ...retiring]);
     },
     exportStats: () => pipeline.stats(),
+    reloadRejected: () => metrics.recordReload('failure'),
     openSockets: () => proxy.openSockets(),
     upstreamSockets: () => forwarder.sockets(),
     isReady: () => state === 'ready',

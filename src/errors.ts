@@ -20,6 +20,11 @@ export const HOP_ERR = {
   DRAIN_TIMEOUT: 'HOP_ERR_DRAIN_TIMEOUT',
   REQUEST_URI_TOO_LONG: 'HOP_ERR_REQUEST_URI_TOO_LONG',
   ADMIN_TOKEN_MISSING: 'HOP_ERR_ADMIN_TOKEN_MISSING',
+  ACCESS_LOG_OPEN: 'HOP_ERR_ACCESS_LOG_OPEN',
+  ADMIN_BAD_QUERY: 'HOP_ERR_ADMIN_BAD_QUERY',
+  ADMIN_BAD_SPANS: 'HOP_ERR_ADMIN_BAD_SPANS',
+  ADMIN_BODY_TOO_LARGE: 'HOP_ERR_ADMIN_BODY_TOO_LARGE',
+  ADMIN_UNSUPPORTED_MEDIA: 'HOP_ERR_ADMIN_UNSUPPORTED_MEDIA',
 } as const;
 
 export type HopErrorCode = (typeof HOP_ERR)[keyof typeof HOP_ERR];
@@ -169,5 +174,23 @@ export class AdminTokenMissingError extends HopError {
       HOP_ERR.ADMIN_TOKEN_MISSING,
       `admin listens on ${admin}, which is not a loopback address: set HOPTRACE_ADMIN_TOKEN to the token admin requests must send as "Authorization: Bearer <token>", or bind admin to 127.0.0.1`,
     );
+  }
+}
+
+/** A request to the admin port that cannot be served; `issues` become the plain-text body, one a line. */
+export class AdminRequestError extends HopError {
+  constructor(
+    code: HopErrorCode,
+    readonly status: 400 | 413 | 415,
+    readonly issues: readonly string[],
+  ) {
+    super(code, issues.join('\n'));
+  }
+}
+
+/** The access log's destination file cannot be opened for appending. */
+export class AccessLogOpenError extends HopError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(HOP_ERR.ACCESS_LOG_OPEN, message, options);
   }
 }

@@ -39,18 +39,28 @@ export function createReloader(path: string, initial: HopConfig, app: App, logge
     }
   }
 
+  function rejected(reason: string, error: unknown): void {
+    const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
+    logger.error({ reason, issues }, 'config reload rejected; keeping the running config');
+    reportConfigError(path, error);
+    process.stderr.write('hoptrace: reload rejected; the running config stays in effect\n');
+  }
+
   async function apply(reason: string): Promise<void> {
     let next: HopConfig;
     try {
       next = await loadConfig(path);
-      if (closed) return;
-      // The app can refuse too: a field that takes a restart, a certificate that cannot be read.
+    } catch (error) {
+      app.reloadRejected(); // counted in /metrics; a refusal by reload() below counts itself
+      rejected(reason, error);
+      return;
+    }
+    if (closed) return;
+    try {
+      // The app can refuse too: a field that takes a restart, a certificate or log file that cannot be opened.
       await app.reload(next);
     } catch (error) {
-      const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
-      logger.error({ reason, issues }, 'config reload rejected; keeping the running config');
-      reportConfigError(path, error);
-      process.stderr.write('hoptrace: reload rejected; the running config stays in effect\n');
+      rejected(reason, error);
       return;
     }
     logger.info({ reason }, 'config reload applied');
