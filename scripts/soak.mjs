@@ -104,7 +104,8 @@ const COLLECTOR_CYCLE = ['accept', 'fail500', 'accept', 'hang', 'accept', 'reset
 function startProxy(configPath) {
   const child = fork(fileURLToPath(new URL('./soak-proxy.mjs', import.meta.url)), [configPath], {
     execArgv: ['--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The proxy's stdout carries its access log, one line a request: not for this terminal.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const waiting = [];
   child.on('message', (message) => {

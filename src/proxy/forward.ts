@@ -27,6 +27,7 @@ import { createSecureContext, rootCertificates } from 'node:tls';
 import httpProxy from 'http-proxy';
 import webOutgoing from 'http-proxy/lib/http-proxy/passes/web-outgoing.js';
 import type { Target } from '../routing/balance.js';
+import { lookupUpstream } from './upstream-lookup.js';
 
 /** What a hop does at each step of one forwarding attempt. */
 export interface ForwardHandlers {
@@ -79,6 +80,7 @@ export const AGENT_OPTIONS = {
   maxFreeSockets: 256,
   scheduling: 'lifo', // reuse the warmest sockets, let the rest time out
   timeout: 60_000, // idle upstream sockets are closed after a minute
+  lookup: lookupUpstream, // the system resolver, but `.invalid` names fail at once (RFC 6761)
 } as const;
 
 export function createForwarder(): Forwarder {
