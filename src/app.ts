@@ -46,6 +46,8 @@ export interface App {
   flush(): Promise<void>;
   exportStats(): ExportStats[];
   openSockets(): number;
+  /** WebSocket sessions open right now. */
+  wsSessions(): number;
   isReady(): boolean;
 }
 
@@ -121,6 +123,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     flush: () => pipeline.forceFlush(),
     exportStats: () => pipeline.stats(),
     openSockets: () => proxy.openSockets(),
+    wsSessions: () => proxy.wsSessions(),
     isReady: () => state === 'ready',
   };
 }

@@ -15,6 +15,9 @@ export const DEFAULTS = {
   traceResponse: true,
   zipkinEndpoint: 'http://127.0.0.1:9411/api/v2/spans',
   timeoutMs: 30_000, // 30 s: common upstream timeout of other proxies (nginx proxy_read_timeout is 60 s)
+  // 1 h: quiet dashboards and terminals stay up, while sessions whose peer vanished without a FIN are
+  // eventually reclaimed (HAProxy's commonly used `timeout tunnel`; nginx's 60 s default drops idle sockets).
+  wsIdleTimeoutMs: 3_600_000,
 } as const;
 
 /* The raw shapes below are what the schema guarantees; validation has already run. */
@@ -26,6 +29,7 @@ interface RawRoute {
   upstream: string | { targets: string[] };
   stripPrefix?: boolean;
   timeoutMs?: number;
+  wsIdleTimeoutMs?: number;
 }
 
 interface RawConfig {
@@ -83,6 +87,7 @@ function toRoute(raw: RawRoute, serviceName: string): RouteConfig {
     targets: typeof raw.upstream === 'string' ? [raw.upstream] : raw.upstream.targets,
     stripPrefix: raw.stripPrefix ?? false,
     timeoutMs: raw.timeoutMs ?? DEFAULTS.timeoutMs,
+    wsIdleTimeoutMs: raw.wsIdleTimeoutMs ?? DEFAULTS.wsIdleTimeoutMs,
   };
 }
 

@@ -36,6 +36,8 @@ export interface RouteConfig {
   readonly targets: readonly string[];
   readonly stripPrefix: boolean;
   readonly timeoutMs: number;
+  /** A WebSocket session with no traffic for this long is closed; 0 disables the timeout. */
+  readonly wsIdleTimeoutMs: number;
 }
 
 export interface HopConfig {

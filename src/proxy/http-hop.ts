@@ -229,7 +229,7 @@ export class HttpHop implements ForwardHandlers {
  * Host and path of the request. An absolute-form target (`GET http://host/path`) names its own host,
  * which wins over the Host header (RFC 9112 §3.2.2).
  */
-function requestTarget(req: IncomingMessage): RequestTarget {
+export function requestTarget(req: IncomingMessage): RequestTarget {
   const url = req.url ?? '/';
   if (url.charCodeAt(0) !== 0x2f /* / */ && /^https?:\/\//i.test(url)) {
     try {
@@ -247,13 +247,13 @@ function requestTarget(req: IncomingMessage): RequestTarget {
   };
 }
 
-function forwardedPath(route: Route, path: string): string {
+export function forwardedPath(route: Route, path: string): string {
   if (!route.config.stripPrefix || route.config.match.pathPrefix === undefined) return path;
   const rest = path.slice(route.config.match.pathPrefix.length);
   return rest === '' ? '/' : rest;
 }
 
-function hostPort(host: string | undefined): number | undefined {
+export function hostPort(host: string | undefined): number | undefined {
   if (host === undefined) return undefined;
   const colon = host.lastIndexOf(':');
   if (colon === -1 || host.indexOf(']', colon) !== -1) return undefined;
@@ -262,7 +262,7 @@ function hostPort(host: string | undefined): number | undefined {
 }
 
 /** W3C Trace Context Level 2 `traceresponse`: version 00, trace id, the server span's id, flags. */
-function traceResponse(span: Span): string {
+export function traceResponse(span: Span): string {
   const { traceId, spanId, traceFlags } = span.spanContext();
   return `00-${traceId}-${spanId}-${traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
 }

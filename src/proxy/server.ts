@@ -6,6 +6,11 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpHop, type HopRuntime } from './http-hop.js';
+import { servePlainUpgrade } from './plain-upgrade.js';
+import { createWsAcceptors } from './ws-accept.js';
+import { isWebSocketUpgrade } from './ws-headers.js';
+import { WsHop } from './ws-hop.js';
+import { createWsSessions } from './ws-sessions.js';
 
 export interface ProxyServer {
   readonly server: http.Server;
@@ -13,6 +18,8 @@ export interface ProxyServer {
   openSockets(): number;
   /** Requests whose response has not finished yet. */
   inFlight(): number;
+  /** WebSocket sessions open right now (after their 101, until both sides closed). */
+  wsSessions(): number;
   /** Stops accepting, waits for in-flight requests up to `timeoutMs`, then cuts what is left. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -29,7 +36,10 @@ export function createProxyServer(currentRuntime: () => HopRuntime): ProxyServer
   let inFlight = 0;
   let draining = false;
 
-  const server = http.createServer({ ...SERVER_LIMITS }, (req: IncomingMessage, res: ServerResponse) => {
+  const wsSessions = createWsSessions();
+  const wsContext = { acceptors: createWsAcceptors(), sessions: wsSessions };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight += 1;
     res.once('close', () => {
       inFlight -= 1;
@@ -38,8 +48,17 @@ export function createProxyServer(currentRuntime: () => HopRuntime): ProxyServer
     });
     if (draining) res.shouldKeepAlive = false;
     new HttpHop(currentRuntime(), req, res).start();
-  });
+  };
+  const server = http.createServer({ ...SERVER_LIMITS }, onRequest);
   server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Node removed its own listeners from the socket; an error on it is followed by 'close', which every
+    // path below watches, so this listener only keeps the error from being thrown.
+    socket.on('error', () => {});
+    if (isWebSocketUpgrade(req)) new WsHop(currentRuntime(), wsContext, req, socket, head).start();
+    else servePlainUpgrade(req, socket, head, onRequest);
+  });
 
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -59,13 +78,21 @@ export function createProxyServer(currentRuntime: () => HopRuntime): ProxyServer
     server,
     openSockets: () => sockets.size,
     inFlight: () => inFlight,
+    wsSessions: () => wsSessions.size,
     async close(timeoutMs) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+      wsSessions.drain();
+      const deadline = setTimeout(() => {
+        server.closeAllConnections();
+        // Upgraded sockets are out of Node's reach (closeAllConnections skips them) but server.close() waits for them.
+        wsSessions.terminateAll();
+        for (const socket of sockets) socket.destroy();
+      }, timeoutMs);
       await closed;
       clearTimeout(deadline);
+      wsContext.acceptors.close();
     },
   };
 }

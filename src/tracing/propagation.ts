@@ -21,6 +21,13 @@ export const outgoingSetter: TextMapSetter<OutgoingMessage> = {
   },
 };
 
+/** For headers gathered in a plain object before a request exists (a WebSocket handshake). */
+export const recordSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
+
 export function createPropagator(formats: readonly PropagationFormat[]): TextMapPropagator {
   const propagators = formats.map(propagatorFor);
   return propagators.length === 1 ? propagators[0]! : new CompositePropagator({ propagators });
