@@ -41,6 +41,8 @@ export interface WsHopContext {
 }
 
 const UPGRADE_METHOD = 'GET';
+/** RFC 6455 §4.1: a client sends nothing after its handshake until the 101; more than this is not read. */
+const EARLY_DATA_LIMIT = 64 * 1024;
 
 export class WsHop implements TunnelEvents {
   private readonly startedAt = performance.now();
@@ -60,6 +62,8 @@ export class WsHop implements TunnelEvents {
   private path = '';
   private sessionSpan: Span | undefined;
   private sessionStartedAt = 0;
+  private readonly early: Buffer[] = [];
+  private earlyBytes = 0;
 
   constructor(
     private readonly runtime: HopRuntime,
@@ -72,7 +76,11 @@ export class WsHop implements TunnelEvents {
   start(): void {
     const { req, runtime } = this;
     runtime.listener.onHopStart();
-    this.socket.once('close', () => this.onClientClose());
+    // Reading the socket during the handshake is what lets a client that leaves (FIN or RST) be noticed
+    // before the upstream answers; a paused socket would only show it at the first write.
+    this.socket.once('close', this.onClientGone);
+    this.socket.once('end', this.onClientGone);
+    this.socket.on('data', this.onEarlyData);
 
     const method = req.method ?? UPGRADE_METHOD;
     const where = requestTarget(req);
@@ -124,12 +132,12 @@ export class WsHop implements TunnelEvents {
     const options = {
       req: this.req,
       socket: this.socket,
-      head: this.head,
       target,
       path,
       headers,
       responseHeaders: this.responseHeaders,
       idleTimeoutMs: route.config.wsIdleTimeoutMs,
+      takeHead: () => this.takeHead(),
     };
     this.tunnel = relayed ? openRelay(this.context.acceptors, options, this) : openPipe(options, this);
   }
@@ -204,12 +212,26 @@ export class WsHop implements TunnelEvents {
     this.onFailed(new UpstreamTimeoutError(this.route!.config.timeoutMs));
   }
 
+  private readonly onEarlyData = (chunk: Buffer): void => {
+    this.early.push(chunk);
+    this.earlyBytes += chunk.length;
+    if (this.earlyBytes > EARLY_DATA_LIMIT) this.socket.pause();
+  };
+
+  private takeHead(): Buffer {
+    this.socket.off('data', this.onEarlyData);
+    this.socket.off('end', this.onClientGone);
+    this.socket.pause();
+    return this.early.length === 0 ? this.head : Buffer.concat([this.head, ...this.early]);
+  }
+
   /** During the handshake the client leaving abandons it; afterwards the session watches the socket. */
-  private onClientClose(): void {
+  private readonly onClientGone = (): void => {
     if (this.phase !== 'handshake') return;
     this.phase = 'done';
     this.clearTimer();
     this.tunnel?.terminate();
+    this.socket.destroy();
     const aborted = new ClientAbortedError();
     this.errorType = aborted.errorType;
     markError(this.serverSpan, aborted.errorType, aborted.message);
@@ -220,7 +242,7 @@ export class WsHop implements TunnelEvents {
     this.status = 0;
     this.serverSpan.end();
     this.report();
-  }
+  };
 
   private upstreamAnswered(): void {
     this.clearTimer();

@@ -19,11 +19,13 @@ export const HIGH_WATER_MARK = 1024 * 1024; // 1 MiB queued towards a slow side
 interface Direction {
   messages: number;
   bytes: number;
+  pauses: number;
+  maxQueued: number;
 }
 
 export class MessageRelay {
-  private readonly fromClient: Direction = { messages: 0, bytes: 0 };
-  private readonly fromUpstream: Direction = { messages: 0, bytes: 0 };
+  private readonly fromClient: Direction = { messages: 0, bytes: 0, pauses: 0, maxQueued: 0 };
+  private readonly fromUpstream: Direction = { messages: 0, bytes: 0, pauses: 0, maxQueued: 0 };
   private lastActivity = performance.now();
   private idleTimer: NodeJS.Timeout | undefined;
   private closedBy: WsSide | undefined;
@@ -70,8 +72,11 @@ export class MessageRelay {
       counts.bytes += payload.length;
       this.lastActivity = performance.now();
       if (to.readyState !== WebSocket.OPEN) return; // the other side is closing: nothing left to deliver to
-      if (!paused && to.bufferedAmount + payload.length > HIGH_WATER_MARK) {
+      const queued = to.bufferedAmount + payload.length;
+      if (queued > counts.maxQueued) counts.maxQueued = queued;
+      if (!paused && queued > HIGH_WATER_MARK) {
         paused = true;
+        counts.pauses += 1;
         from.pause();
         to.send(payload, { binary: isBinary }, resume);
       } else {
@@ -128,6 +133,10 @@ export class MessageRelay {
       bytesFromClient: this.fromClient.bytes,
       messagesFromUpstream: this.fromUpstream.messages,
       bytesFromUpstream: this.fromUpstream.bytes,
+      pausesFromClient: this.fromClient.pauses,
+      pausesFromUpstream: this.fromUpstream.pauses,
+      maxQueuedFromClient: this.fromClient.maxQueued,
+      maxQueuedFromUpstream: this.fromUpstream.maxQueued,
       closeCode: this.closeCode,
       closeReason: this.closeReason,
       closedBy,

@@ -18,7 +18,7 @@ import { writeSwitchingProtocols } from './raw-response.js';
 import { IDLE_CLOSE_REASON, sessionError, type Tunnel, type TunnelEvents, type TunnelOptions, type WsSessionSummary, type WsSide } from './ws-session.js';
 
 export function openPipe(options: TunnelOptions, events: TunnelEvents): Tunnel {
-  const { socket, head, target } = options;
+  const { socket, target } = options;
   let state: 'connecting' | 'told' | 'aborted' = 'connecting';
   let session: PipeSession | undefined;
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -40,6 +40,7 @@ export function openPipe(options: TunnelOptions, events: TunnelEvents): Tunnel {
     writeSwitchingProtocols(socket, [...upstreamResponseHeaders(res, true), ...options.responseHeaders]);
     session = new PipeSession(socket, upstream, options.idleTimeoutMs, (summary) => events.onEnd(summary));
     if (upstreamHead.length > 0) socket.write(upstreamHead);
+    const head = options.takeHead();
     if (head.length > 0) upstream.write(head);
     session.start();
     events.onOpen({
@@ -154,6 +155,10 @@ class PipeSession {
       bytesFromClient: this.client.bytesRead - this.readAtStart,
       messagesFromUpstream: 0,
       bytesFromUpstream: this.client.bytesWritten - this.writtenAtStart,
+      pausesFromClient: 0,
+      pausesFromUpstream: 0,
+      maxQueuedFromClient: 0,
+      maxQueuedFromUpstream: 0,
       closeCode: undefined,
       closeReason: this.closeReason,
       closedBy,

@@ -17,7 +17,7 @@ import { MessageRelay } from './ws-message-relay.js';
 import type { Tunnel, TunnelEvents, TunnelOptions } from './ws-session.js';
 
 export function openRelay(acceptors: WsAcceptors, options: TunnelOptions, events: TunnelEvents): Tunnel {
-  const { req, socket, head } = options;
+  const { req, socket } = options;
   // 'connecting' until the hop has been told one outcome; 'aborted' when the hop gave up on the handshake.
   let state: 'connecting' | 'told' | 'aborted' = 'connecting';
   let relay: MessageRelay | undefined;
@@ -71,8 +71,9 @@ export function openRelay(acceptors: WsAcceptors, options: TunnelOptions, events
         fail(new WsHandshakeInvalidError(error.message));
       },
     };
-    acceptors.accept(req, socket, head, upstream.extensions.includes(PERMESSAGE_DEFLATE), terms, (client) => {
+    acceptors.accept(req, socket, options.takeHead(), upstream.extensions.includes(PERMESSAGE_DEFLATE), terms, (client) => {
       state = 'told';
+      socket.resume(); // ws reads through its own 'data' listener, which does not undo takeHead's pause
       relay = new MessageRelay(client, upstream, options.idleTimeoutMs, (summary) => events.onEnd(summary));
       events.onOpen({ subprotocol: client.protocol, extensions: client.extensions });
     });

@@ -13,8 +13,11 @@ import type { HandshakeHeaders } from './ws-headers.js';
 export interface TunnelOptions {
   readonly req: IncomingMessage;
   readonly socket: Socket;
-  /** Bytes the client sent after its handshake, already read off the socket. */
-  readonly head: Buffer;
+  /**
+   * Ends the hop's watch on the client socket (it reads during the handshake to see the client leave) and
+   * returns what the client sent after its handshake. The socket is left paused for its next reader.
+   */
+  takeHead(): Buffer;
   readonly target: Target;
   /** Path and query to ask the upstream for (the route's prefix already stripped if it says so). */
   readonly path: string;
@@ -45,6 +48,12 @@ export interface WsSessionSummary {
   readonly bytesFromClient: number;
   readonly messagesFromUpstream: number;
   readonly bytesFromUpstream: number;
+  /** Times reading the client (upstream) was paused for a slow upstream (client); 0 when piped. */
+  readonly pausesFromClient: number;
+  readonly pausesFromUpstream: number;
+  /** Most bytes ever queued towards the upstream (client); 0 when piped. */
+  readonly maxQueuedFromClient: number;
+  readonly maxQueuedFromUpstream: number;
   readonly closeCode: number | undefined;
   readonly closeReason: string;
   readonly closedBy: WsSide;

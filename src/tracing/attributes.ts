@@ -35,6 +35,14 @@ export const ATTR_WS_CLIENT_MESSAGES = 'hoptrace.websocket.client_to_upstream.me
 export const ATTR_WS_CLIENT_BYTES = 'hoptrace.websocket.client_to_upstream.bytes';
 export const ATTR_WS_UPSTREAM_MESSAGES = 'hoptrace.websocket.upstream_to_client.messages';
 export const ATTR_WS_UPSTREAM_BYTES = 'hoptrace.websocket.upstream_to_client.bytes';
+/**
+ * Backpressure: how often the proxy stopped reading one side because the other had more than the high-water
+ * mark queued (a slow consumer), and the most bytes that were ever queued towards the other side.
+ */
+export const ATTR_WS_CLIENT_PAUSES = 'hoptrace.websocket.client_to_upstream.pauses';
+export const ATTR_WS_CLIENT_MAX_QUEUED = 'hoptrace.websocket.client_to_upstream.max_queued_bytes';
+export const ATTR_WS_UPSTREAM_PAUSES = 'hoptrace.websocket.upstream_to_client.pauses';
+export const ATTR_WS_UPSTREAM_MAX_QUEUED = 'hoptrace.websocket.upstream_to_client.max_queued_bytes';
 /** The close code the session ended with (1006 when a side vanished without a close frame). */
 export const ATTR_WS_CLOSE_CODE = 'hoptrace.websocket.close.code';
 export const ATTR_WS_CLOSE_REASON = 'hoptrace.websocket.close.reason';

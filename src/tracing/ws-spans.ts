@@ -12,14 +12,18 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
   ATTR_WS_CLIENT_BYTES,
+  ATTR_WS_CLIENT_MAX_QUEUED,
   ATTR_WS_CLIENT_MESSAGES,
+  ATTR_WS_CLIENT_PAUSES,
   ATTR_WS_CLOSE_CODE,
   ATTR_WS_CLOSE_REASON,
   ATTR_WS_CLOSED_BY,
   ATTR_WS_EXTENSIONS,
   ATTR_WS_SUBPROTOCOL,
   ATTR_WS_UPSTREAM_BYTES,
+  ATTR_WS_UPSTREAM_MAX_QUEUED,
   ATTR_WS_UPSTREAM_MESSAGES,
+  ATTR_WS_UPSTREAM_PAUSES,
   WS_SESSION_SPAN_PREFIX,
 } from './attributes.js';
 import { markError } from './hop-spans.js';
@@ -38,6 +42,10 @@ export interface SessionSpanEnd {
   readonly bytesFromClient: number;
   readonly messagesFromUpstream: number;
   readonly bytesFromUpstream: number;
+  readonly pausesFromClient: number;
+  readonly maxQueuedFromClient: number;
+  readonly pausesFromUpstream: number;
+  readonly maxQueuedFromUpstream: number;
   readonly closeCode: number | undefined;
   readonly closeReason: string;
   readonly closedBy: string;
@@ -61,6 +69,10 @@ export function endSessionSpan(span: Span, end: SessionSpanEnd): void {
     [ATTR_WS_CLIENT_BYTES]: end.bytesFromClient,
     [ATTR_WS_UPSTREAM_MESSAGES]: end.messagesFromUpstream,
     [ATTR_WS_UPSTREAM_BYTES]: end.bytesFromUpstream,
+    [ATTR_WS_CLIENT_PAUSES]: end.pausesFromClient,
+    [ATTR_WS_CLIENT_MAX_QUEUED]: end.maxQueuedFromClient,
+    [ATTR_WS_UPSTREAM_PAUSES]: end.pausesFromUpstream,
+    [ATTR_WS_UPSTREAM_MAX_QUEUED]: end.maxQueuedFromUpstream,
     [ATTR_WS_CLOSED_BY]: end.closedBy,
   });
   if (end.closeCode !== undefined) span.setAttribute(ATTR_WS_CLOSE_CODE, end.closeCode);
