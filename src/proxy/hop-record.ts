@@ -43,6 +43,10 @@ export interface WsSessionRecord {
   readonly messagesFromUpstream: number;
   readonly bytesFromUpstream: number;
   readonly closeCode: number | undefined;
+  /**
+   * The side that ended the session. For a piped session this is whose TCP connection ended first, which
+   * after a clean close handshake is the server's (RFC 6455 §7.1.1), whoever sent the first close frame.
+   */
   readonly closedBy: 'client' | 'upstream' | 'proxy';
   readonly errorType: string | undefined;
   readonly traceId: string;

@@ -1,7 +1,7 @@
 /**
  * Requests that ask to upgrade to anything but WebSocket (`Upgrade: h2c` from `curl --http2`) are served as
  * ordinary HTTP/1.1 requests, as they would be by a server without an 'upgrade' listener: the upgrade is
- * ignored (hop-headers.ts drops Upgrade and what Connection names) and the answer closes the connection.
+ * ignored and the answer closes the connection.
  *
  * Once Node has emitted 'upgrade' it has stopped parsing the connection, so a body would still be raw bytes
  * on the socket; only bodyless requests can be served this way, and the rest get a 400.
@@ -19,9 +19,23 @@ export function servePlainUpgrade(req: IncomingMessage, socket: Socket, head: Bu
     endWithResponse(socket, error.status, [['content-type', 'application/json; charset=utf-8']], body);
     return;
   }
+  forgetUpgrade(req);
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;
   res.assignSocket(socket);
   res.once('finish', () => socket.end());
   onRequest(req, res);
+}
+
+/**
+ * The request as if it had never asked: without Upgrade and what Connection names, and `connection: close`,
+ * which http-proxy copies into the response (its setConnection pass) so the client reads the truth.
+ */
+function forgetUpgrade(req: IncomingMessage): void {
+  for (const token of (req.headers.connection ?? '').split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name !== '') delete req.headers[name];
+  }
+  delete req.headers.upgrade;
+  req.headers.connection = 'close';
 }
