@@ -5,10 +5,9 @@
 import { once } from 'node:events';
 import http, { type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listen } from '../helpers/listen.js';
 import { startProxy } from '../helpers/proxy.js';
-import { waitFor } from '../helpers/wait.js';
 import { closed, nextMessage, openClient, proxyIsIdle, rawHandshake, recordHops, startWsUpstream, wsClient } from '../helpers/ws.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -146,11 +145,13 @@ describe('piped (unsampled) WebSocket sessions', () => {
     const upstream = await startWsUpstream();
     const proxy = await startProxy({ drainTimeoutMs: 100, tracing: { sampleRate: 0 }, routes: [{ name: 'live', upstream: upstream.url }] });
     const client = await openClient(proxy.url);
+    const server = await upstream.nextConnection();
     const clientSaw = closed(client);
+    const upstreamSaw = closed(server);
 
     await proxy.app.close();
     expect((await clientSaw)[0]).toBe(1006);
+    expect((await upstreamSaw)[0]).toBe(1006);
     await proxyIsIdle(proxy.app);
-    onTestFinished(() => waitFor(() => upstream.connections.every((ws) => ws.readyState === ws.CLOSED), 2_000, 'the upstream side to close'));
   });
 });
