@@ -28,6 +28,7 @@ import { forwardedPath, hostPort, requestTarget, traceResponse, type HopRuntime 
 import { relayUpstreamAnswer, type HeaderPairs } from './raw-response.js';
 import { respondErrorOnSocket } from './respond-error.js';
 import type { WsAcceptors } from './ws-accept.js';
+import { ClientWatch } from './ws-client-watch.js';
 import { clientHandshakeProblem, upstreamHandshakeHeaders, upstreamResponseHeaders } from './ws-headers.js';
 import { openPipe } from './ws-pipe.js';
 import { openRelay, upstreamUrl } from './ws-relay.js';
@@ -41,8 +42,6 @@ export interface WsHopContext {
 }
 
 const UPGRADE_METHOD = 'GET';
-/** RFC 6455 §4.1: a client sends nothing after its handshake until the 101; more than this is not read. */
-const EARLY_DATA_LIMIT = 64 * 1024;
 
 export class WsHop implements TunnelEvents {
   private readonly startedAt = performance.now();
@@ -62,8 +61,7 @@ export class WsHop implements TunnelEvents {
   private path = '';
   private sessionSpan: Span | undefined;
   private sessionStartedAt = 0;
-  private readonly early: Buffer[] = [];
-  private earlyBytes = 0;
+  private watch!: ClientWatch;
 
   constructor(
     private readonly runtime: HopRuntime,
@@ -76,11 +74,7 @@ export class WsHop implements TunnelEvents {
   start(): void {
     const { req, runtime } = this;
     runtime.listener.onHopStart();
-    // Reading the socket during the handshake is what lets a client that leaves (FIN or RST) be noticed
-    // before the upstream answers; a paused socket would only show it at the first write.
-    this.socket.once('close', this.onClientGone);
-    this.socket.once('end', this.onClientGone);
-    this.socket.on('data', this.onEarlyData);
+    this.watch = new ClientWatch(this.socket, this.head, () => this.onClientGone());
 
     const method = req.method ?? UPGRADE_METHOD;
     const where = requestTarget(req);
@@ -137,7 +131,7 @@ export class WsHop implements TunnelEvents {
       headers,
       responseHeaders: this.responseHeaders,
       idleTimeoutMs: route.config.wsIdleTimeoutMs,
-      takeHead: () => this.takeHead(),
+      takeHead: () => this.watch.takeHead(),
     };
     this.tunnel = relayed ? openRelay(this.context.acceptors, options, this) : openPipe(options, this);
   }
@@ -212,21 +206,8 @@ export class WsHop implements TunnelEvents {
     this.onFailed(new UpstreamTimeoutError(this.route!.config.timeoutMs));
   }
 
-  private readonly onEarlyData = (chunk: Buffer): void => {
-    this.early.push(chunk);
-    this.earlyBytes += chunk.length;
-    if (this.earlyBytes > EARLY_DATA_LIMIT) this.socket.pause();
-  };
-
-  private takeHead(): Buffer {
-    this.socket.off('data', this.onEarlyData);
-    this.socket.off('end', this.onClientGone);
-    this.socket.pause();
-    return this.early.length === 0 ? this.head : Buffer.concat([this.head, ...this.early]);
-  }
-
   /** During the handshake the client leaving abandons it; afterwards the session watches the socket. */
-  private readonly onClientGone = (): void => {
+  private onClientGone(): void {
     if (this.phase !== 'handshake') return;
     this.phase = 'done';
     this.clearTimer();
@@ -242,7 +223,7 @@ export class WsHop implements TunnelEvents {
     this.status = 0;
     this.serverSpan.end();
     this.report();
-  };
+  }
 
   private upstreamAnswered(): void {
     this.clearTimer();

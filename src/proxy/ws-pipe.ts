@@ -32,7 +32,8 @@ export function openPipe(options: TunnelOptions, events: TunnelEvents): Tunnel {
   });
 
   proxyReq.on('upgrade', (res: IncomingMessage, upstream: Socket, upstreamHead: Buffer) => {
-    if (state !== 'connecting') {
+    // A client socket destroyed a moment ago has not told the hop yet ('close' comes on the next tick).
+    if (state !== 'connecting' || socket.destroyed) {
       upstream.destroy();
       return;
     }
