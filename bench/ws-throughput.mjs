@@ -6,7 +6,9 @@
  * off: piped byte for byte).
  *
  * The proxy runs as the real CLI in its own process (bin/hoptrace.js, so `npm run build` first); the echo
- * upstream and the client share this process. Each case keeps WINDOW messages in flight and counts echoes.
+ * upstream and the client share this process. Each case keeps `window` messages in flight and counts echoes.
+ * Besides messages per second (wall clock, so it moves with whatever else the machine runs), the proxy's own
+ * CPU time per message is read from /proc (Linux), which other load on the machine does not inflate.
  *
  *   npm run build && node bench/ws-throughput.mjs [rounds]
  *
@@ -14,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,22 +43,29 @@ const targets = [
   { name: 'proxy, untraced (pipe)', url: proxyUrl, headers: UNSAMPLED },
 ];
 
-console.log(`node ${process.version}, ${ROUNDS} rounds, median of rounds; one connection, echo upstream, no compression\n`);
+const masking = process.env.WS_NO_BUFFER_UTIL ? 'ws masking in JS (WS_NO_BUFFER_UTIL)' : 'ws masking by bufferutil when installed';
+console.log(`node ${process.version}, ${ROUNDS} rounds, median of rounds; one connection, echo upstream, no compression, ${masking}\n`);
 for (const testCase of CASES) {
-  const results = new Map(targets.map((target) => [target.name, []]));
+  const results = new Map(targets.map((target) => [target.name, { rates: [], cpu: [] }]));
   for (let round = 0; round < ROUNDS; round += 1) {
     // Rotate the order each round so warm-up and background noise do not favour one target.
     for (let i = 0; i < targets.length; i += 1) {
       const target = targets[(i + round) % targets.length];
-      results.get(target.name).push(await measure(target, testCase));
+      const cpuBefore = proxyCpuMs(proxy.child.pid);
+      const rate = await measure(target, testCase);
+      const cpuAfter = proxyCpuMs(proxy.child.pid);
+      results.get(target.name).rates.push(rate);
+      if (cpuBefore !== undefined) results.get(target.name).cpu.push(((cpuAfter - cpuBefore) * 1000) / testCase.count);
     }
   }
-  const direct = median(results.get('direct'));
+  const direct = median(results.get('direct').rates);
   console.log(`${testCase.label} (${testCase.count} per run, ${testCase.window} in flight):`);
   for (const target of targets) {
-    const rate = median(results.get(target.name));
+    const { rates, cpu } = results.get(target.name);
+    const rate = median(rates);
     const share = target.name === 'direct' ? '' : `  ${((rate / direct) * 100).toFixed(0)}% of direct`;
-    console.log(`  ${target.name.padEnd(26)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} msg/s${share}`);
+    const cost = target.name === 'direct' || cpu.length === 0 ? '' : `  proxy CPU ${median(cpu).toFixed(1)} µs per echoed message`;
+    console.log(`  ${target.name.padEnd(26)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} msg/s${share}${cost}`);
   }
   console.log('');
 }
@@ -110,6 +119,15 @@ async function startProxy(upstreamHttpUrl) {
     child.once('exit', () => reject(new Error(`the proxy exited before listening: ${out}`)));
   });
   return { child, address };
+}
+
+/** User + system CPU time of a process in ms, from /proc; undefined where there is no /proc. */
+function proxyCpuMs(pid) {
+  const path = `/proc/${pid}/stat`;
+  if (!existsSync(path)) return undefined;
+  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 function median(values) {
