@@ -201,6 +201,23 @@ describe('WebSocket faults', () => {
     expect(records.sessions).toMatchObject([{ closedBy: 'upstream', closeCode: 1006, errorType: 'connection_reset' }]);
   });
 
+  it('closes a client that breaks the protocol with its code, cuts the upstream, and marks a protocol_error', async () => {
+    const upstream = await startWsUpstream();
+    const proxy = await proxyTo(upstream.url);
+    const client = await openClient(`${proxy.url}/live`);
+    const server = await upstream.nextConnection();
+    const upstreamSaw = closed(server);
+    const clientSaw = closed(client);
+
+    client.send(Buffer.from([0xc3, 0x28]), { binary: false }); // a text frame that is not UTF-8
+    expect((await clientSaw)[0]).toBe(1007);
+    expect((await upstreamSaw)[0]).toBe(1006);
+    await proxyIsIdle(proxy.app);
+    const [session] = sessionSpans(await proxy.spans());
+    expect(session!.attributes).toMatchObject({ [ATTR_WS_CLOSED_BY]: 'client', [ATTR_ERROR_TYPE]: 'protocol_error' });
+    expect(session!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
   it('holds the upstream back while the client reads slowly, bounding what the proxy queues, and loses nothing', async () => {
     const chunk = Buffer.alloc(256 * 1024, 7);
     const count = 96; // 24 MiB: far more than the high-water mark and the loopback socket buffers together
