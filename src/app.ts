@@ -16,9 +16,20 @@ import { createTracing } from './tracing/tracing.js';
 import { createForwarder } from './proxy/forward.js';
 import { createProxyServer } from './proxy/server.js';
 import type { HopRuntime } from './proxy/http-hop.js';
-import { NO_LISTENER, type HopListener } from './proxy/hop-record.js';
+import type { HopListener } from './proxy/hop-record.js';
 import { createAdminServer } from './admin/server.js';
 import { healthRoutes } from './admin/health.js';
+import { metricsRoutes } from './admin/metrics-route.js';
+import { configRoutes } from './admin/config-route.js';
+import { createMetrics } from './metrics/registry.js';
+import { createAccessLog, type AccessLog } from './log/access-log.js';
+import { composeListeners } from './proxy/hop-listeners.js';
+import { zipkinApiRoutes } from './admin/zipkin-api.js';
+import { viewerApiRoutes } from './admin/viewer-api.js';
+import { viewerRoutes } from './admin/viewer-assets.js';
+import { adminGuardFor } from './admin/auth.js';
+import { readTlsFiles, type TlsFiles } from './config/tls-files.js';
+import { assertReloadable } from './config/restart-fields.js';
 import { silentLogger, type Logger } from './log.js';
 
 export interface AppOptions {
@@ -28,6 +39,8 @@ export interface AppOptions {
   readonly processor?: Partial<Omit<BoundedProcessorOptions, 'name'>>;
   readonly store?: SpanStoreOptions;
   readonly listener?: HopListener;
+  /** HOPTRACE_ADMIN_TOKEN: required when `admin` binds beyond loopback (SPEC §2); never part of the config. */
+  readonly adminToken?: string;
 }
 
 export interface Addresses {
@@ -45,17 +58,21 @@ export interface App {
   /** Exports everything queued so far; for tests and shutdown. */
   flush(): Promise<void>;
   exportStats(): ExportStats[];
+  /** A reload that never reached reload() (the new config did not load or validate); counted in /metrics. */
+  reloadRejected(): void;
   openSockets(): number;
   /** WebSocket sessions open right now. */
   wsSessions(): number;
   isReady(): boolean;
 }
 
+/** Throws, before anything is opened, when the admin token is missing or a TLS file cannot be used. */
 export function createApp(initial: HopConfig, options: AppOptions = {}): App {
+  const adminGuard = adminGuardFor(initial.admin, options.adminToken);
+  const initialFiles = readTlsFiles(initial);
   const logger = options.logger ?? silentLogger();
   const store = createSpanStore(options.store);
   const forwarder = createForwarder();
-  const listener = options.listener ?? NO_LISTENER;
   let lastExportErrorLog = 0;
   const onExportError = (name: string, error: Error): void => {
     // At most one line a second: a down collector must not flood the log.
@@ -65,9 +82,32 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     logger.warn({ exporter: name, err: error.message }, 'span export failed; spans dropped');
   };
 
+  let lastAccessLogErrorLog = 0;
+  let accessLogDrops = 0;
+  const accessLogOptions = {
+    onError: (error: Error): void => {
+      const now = Date.now();
+      if (now - lastAccessLogErrorLog < 1_000) return;
+      lastAccessLogErrorLog = now;
+      logger.warn({ err: error.message }, 'access log write failed');
+    },
+    onDrop: (): void => {
+      accessLogDrops += 1;
+    },
+  };
+  const metrics = createMetrics({
+    exportStats: () => pipeline.stats(),
+    storeStats: () => store.stats(),
+    websocketSessions: () => 0, // TODO(#4): the open WebSocket sessions, once upgrades are proxied
+    accessLogDropped: () => accessLogDrops,
+  });
+  /** Access logs replaced by a reload, closing once their last request is written. */
+  const retiringLogs = new Set<Promise<void>>();
+
   let config = initial;
   let pipeline = buildPipeline(config);
-  let runtime = buildRuntime(config, pipeline);
+  let accessLog = createAccessLog(config.accessLog, accessLogOptions);
+  let runtime = buildRuntime(config, pipeline, initialFiles, accessLog);
   let state: 'new' | 'ready' | 'draining' | 'closed' = 'new';
 
   function buildPipeline(from: HopConfig): ExportPipeline {
@@ -79,22 +119,38 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     });
   }
 
-  function buildRuntime(from: HopConfig, exports: ExportPipeline): HopRuntime {
+  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles, log: AccessLog): HopRuntime {
     return {
-      table: createRouteTable(from.routes),
-      tracing: createTracing(from.tracing, exports.processors),
+      table: createRouteTable(from.routes, {
+        agentFor: (route, target) =>
+          target.protocol === 'https:'
+            ? forwarder.httpsAgent(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
+            : undefined,
+      }),
+      tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors], from.routes),
       forwarder,
-      listener,
+      listener: composeListeners([metrics.listener, log.enabled ? log : undefined, options.listener]),
       defaultService: from.tracing.serviceName,
     };
   }
 
-  const proxy = createProxyServer(() => runtime);
-  const admin = createAdminServer([...healthRoutes(() => state === 'ready')]);
+  const proxy = createProxyServer(() => runtime, { tls: initialFiles.listener, limits: initial.limits });
+  const admin = createAdminServer(
+    [
+      ...healthRoutes(() => state === 'ready'),
+      ...metricsRoutes(metrics),
+      ...configRoutes(() => config),
+      ...zipkinApiRoutes(store),
+      ...viewerApiRoutes(store),
+      ...viewerRoutes(),
+    ],
+    { guard: adminGuard },
+  );
 
   return {
     store,
     async start() {
+      accessLog.open();
       const proxyAddress = await listen(proxy.server, config.listen);
       const adminAddress = await listen(admin.server, config.admin);
       state = 'ready';
@@ -102,13 +158,37 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       return { proxy: proxyAddress, admin: adminAddress };
     },
     async reload(next) {
-      const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
-      const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
-      const previous = pipeline;
-      runtime = buildRuntime(next, nextPipeline);
-      config = next;
-      pipeline = nextPipeline;
-      if (exportersChanged) await previous.shutdown();
+      const accessLogChanged = JSON.stringify(next.accessLog) !== JSON.stringify(config.accessLog);
+      const nextLog = accessLogChanged ? createAccessLog(next.accessLog, accessLogOptions) : accessLog;
+      try {
+        // Certificates are re-read on every reload; an unreadable one rejects the reload, the old config stays.
+        assertReloadable(config, next);
+        const files = readTlsFiles(next);
+        nextLog.open(); // so does an access log file that cannot be opened
+        const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
+        const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
+        const previous = pipeline;
+        const previousLog = accessLog;
+        runtime = buildRuntime(next, nextPipeline, files, nextLog);
+        proxy.update({ tls: files.listener, limits: next.limits });
+        config = next;
+        pipeline = nextPipeline;
+        accessLog = nextLog;
+        if (accessLogChanged) {
+          const closing = previousLog.close().finally(() => retiringLogs.delete(closing));
+          retiringLogs.add(closing);
+        }
+        if (exportersChanged) {
+          const retired = metrics.retireExporters(() => previous.stats());
+          await previous.shutdown();
+          retired.settle();
+        }
+      } catch (error) {
+        if (nextLog !== accessLog) void nextLog.close();
+        metrics.recordReload('failure');
+        throw error;
+      }
+      metrics.recordReload('success');
       logger.info({ routes: next.routes.length }, 'config reloaded');
     },
     async close() {
@@ -116,12 +196,14 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       state = 'draining';
       await proxy.close(config.drainTimeoutMs);
       await pipeline.shutdown();
+      await Promise.all([accessLog.close(), ...retiringLogs]);
       await admin.close();
       forwarder.close();
       state = 'closed';
     },
     flush: () => pipeline.forceFlush(),
     exportStats: () => pipeline.stats(),
+    reloadRejected: () => metrics.recordReload('failure'),
     openSockets: () => proxy.openSockets(),
     wsSessions: () => proxy.wsSessions(),
     isReady: () => state === 'ready',

@@ -59,11 +59,12 @@ export function createBoundedProcessor(exporter: SpanExporter, options: BoundedP
   let failedExports = 0;
 
   function schedule(): void {
-    if (inFlight !== undefined || timer !== undefined || queue.length === 0) return;
+    if (inFlight !== undefined || queue.length === 0) return;
     if (queue.length >= maxBatchSize) {
       void exportBatch();
       return;
     }
+    if (timer !== undefined) return;
     timer = setTimeout(() => {
       timer = undefined;
       void exportBatch();

@@ -21,6 +21,19 @@ export function respondError(res: ServerResponse, error: ResponseError, serverSp
     res.destroy();
     return;
   }
+  writeErrorBody(res, error);
+}
+
+/**
+ * A request refused before it is traced or forwarded (over `limits`). The connection is closed after the
+ * answer: a client that sent this may not be finished sending, and is not worth keeping.
+ */
+export function respondRefused(res: ServerResponse, error: ResponseError): void {
+  res.shouldKeepAlive = false;
+  writeErrorBody(res, error);
+}
+
+function writeErrorBody(res: ServerResponse, error: ResponseError): void {
   const body = JSON.stringify({ error: error.errorType, message: error.message });
   res.writeHead(error.status, {
     'content-type': 'application/json; charset=utf-8',
@@ -37,6 +50,15 @@ export function respondErrorOnSocket(socket: Duplex, error: ResponseError, heade
   if (clientSpan !== undefined) markError(clientSpan, error.errorType, error.message);
   serverSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, error.status);
   if (error.status >= 500) markError(serverSpan, error.errorType, error.message);
+  writeErrorOnSocket(socket, error, headers);
+}
+
+/** respondRefused for an upgrade request: answered on the raw socket, untraced, connection closed. */
+export function refuseOnSocket(socket: Duplex, error: ResponseError): void {
+  writeErrorOnSocket(socket, error, []);
+}
+
+function writeErrorOnSocket(socket: Duplex, error: ResponseError, headers: HeaderPairs): void {
   const body = JSON.stringify({ error: error.errorType, message: error.message });
   endWithResponse(socket, error.status, [...headers, ['content-type', 'application/json; charset=utf-8']], body);
 }

@@ -16,15 +16,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { ROOT_CONTEXT, type Context, type Span, type Tracer, TraceFlags } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type Attributes, type Context, type Span, type Tracer, TraceFlags } from '@opentelemetry/api';
 import { ClientAbortedError, ProxyDrainingError, RouteNotFoundError, UpstreamTimeoutError, WsHandshakeInvalidError, type ResponseError } from '../errors.js';
 import type { Route } from '../routing/route-table.js';
 import type { Target } from '../routing/balance.js';
 import { TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
-import { headersGetter, recordSetter } from '../tracing/propagation.js';
+import { formatTraceParent, headersGetter, recordSetter } from '../tracing/propagation.js';
+import { serverLinks, serverParent } from '../tracing/trust.js';
+import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
 import { endSessionSpan, startSessionSpan } from '../tracing/ws-spans.js';
-import { forwardedPath, hostPort, requestTarget, traceResponse, type HopRuntime } from './http-hop.js';
+import { forwardedPath, hostPort, requestTarget, type HopRuntime } from './http-hop.js';
 import { relayUpstreamAnswer, type HeaderPairs } from './raw-response.js';
 import { respondErrorOnSocket } from './respond-error.js';
 import type { WsAcceptors } from './ws-accept.js';
@@ -81,8 +83,14 @@ export class WsHop implements TunnelEvents {
     this.path = where.path;
     const route = runtime.table.match(method, where.host, where.path);
     this.route = route;
-    this.tracer = runtime.tracing.tracerFor(route?.service ?? runtime.defaultService);
-    const parent = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
+    const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
+    this.tracer = tracer;
+    const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
+    const parent = serverParent(incoming, trustIncomingContext);
+    // SPEC §3: no header value unless the route lists it, no query value unless listed (capture.ts).
+    const capture = route?.capture ?? NO_CAPTURE;
+    const query = redactQuery(where.search, capture.queryParams);
+    const requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
     this.serverSpan = startServerSpan(this.tracer, parent, {
       method,
       path: where.path,
@@ -94,9 +102,13 @@ export class WsHop implements TunnelEvents {
       protocolVersion: req.httpVersion,
       routeName: route?.name,
       httpRoute: route?.httpRoute,
+      links: serverLinks(incoming, trustIncomingContext),
+      query,
     });
+    if (requestHeaders !== undefined) this.serverSpan.setAttributes(requestHeaders);
     this.serverContext = contextWith(parent, this.serverSpan);
-    if (runtime.tracing.config.traceResponse) this.responseHeaders = [[TRACE_RESPONSE_HEADER, traceResponse(this.serverSpan)]];
+    const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(this.serverContext) : undefined;
+    if (traceResponse !== undefined) this.responseHeaders = [[TRACE_RESPONSE_HEADER, traceResponse]];
 
     if (route === undefined) return this.onFailed(new RouteNotFoundError());
     const problem = clientHandshakeProblem(req);
@@ -104,20 +116,23 @@ export class WsHop implements TunnelEvents {
     if (this.context.sessions.draining) return this.onFailed(new ProxyDrainingError());
     // An absolute-form target names its own host, which replaces the Host header upstream (as for HTTP).
     if (where.authority !== undefined) req.headers.host = where.authority;
-    this.connect(route, forwardedPath(route, where.path) + where.search);
+    const path = forwardedPath(route, where.path);
+    this.connect(route, path + where.search, path + (query === undefined ? '' : `?${query}`), requestHeaders);
   }
 
-  private connect(route: Route, path: string): void {
+  /** `path` goes upstream; `recordedPath` is the same with the query as the capture policy redacted it. */
+  private connect(route: Route, path: string, recordedPath: string, requestHeaders: Attributes | undefined): void {
     const target = route.balancer.next();
     this.target = target;
     this.clientSpan = startClientSpan(this.tracer, this.serverContext, {
       method: UPGRADE_METHOD,
       httpRoute: route.httpRoute,
-      url: upstreamUrl(target, path),
+      url: upstreamUrl(target, recordedPath),
       serverAddress: target.hostname,
       serverPort: target.port,
       peerService: route.config.peerService,
     });
+    if (requestHeaders !== undefined) this.clientSpan.setAttributes(requestHeaders);
     // Only a recorded session needs its frames seen; an unsampled one is piped (see ws-pipe.ts).
     const relayed = this.serverSpan.isRecording();
     const headers = upstreamHandshakeHeaders(this.req, !relayed);
@@ -142,6 +157,7 @@ export class WsHop implements TunnelEvents {
     this.upstreamAnswered();
     this.status = res.statusCode ?? 0;
     recordClientStatus(this.clientSpan!, this.status);
+    this.captureResponseHeaders(res);
     this.clientSpan!.end();
     relayUpstreamAnswer(this.socket, res, [...upstreamResponseHeaders(res, true), ...this.responseHeaders]);
     res.once('close', () => this.endHandshake());
@@ -163,6 +179,7 @@ export class WsHop implements TunnelEvents {
     this.upstreamAnswered();
     this.status = 101;
     recordClientStatus(this.clientSpan!, this.status);
+    this.captureResponseHeaders(negotiated.response);
     this.clientSpan!.end();
     this.sessionStartedAt = performance.now();
     this.sessionSpan = startSessionSpan(this.tracer, this.serverContext, {
@@ -223,6 +240,14 @@ export class WsHop implements TunnelEvents {
     this.status = 0;
     this.serverSpan.end();
     this.report();
+  }
+
+  /** The client gets the upstream's headers, so both spans record the ones the route lists. */
+  private captureResponseHeaders(res: IncomingMessage): void {
+    const attributes = headerAttributes(this.route!.capture.responseHeaders, res.headers);
+    if (attributes === undefined) return;
+    this.clientSpan!.setAttributes(attributes);
+    this.serverSpan.setAttributes(attributes);
   }
 
   private upstreamAnswered(): void {

@@ -13,6 +13,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { upstreamErrorFor } from './respond-error.js';
+import { upstreamTls } from './ws-upstream-tls.js';
 import { SEC_WEBSOCKET_EXTENSIONS_HEADER, SEC_WEBSOCKET_PROTOCOL_HEADER, upstreamResponseHeaders } from './ws-headers.js';
 import { writeSwitchingProtocols } from './raw-response.js';
 import { IDLE_CLOSE_REASON, sessionError, type Tunnel, type TunnelEvents, type TunnelOptions, type WsSessionSummary, type WsSide } from './ws-session.js';
@@ -29,6 +30,7 @@ export function openPipe(options: TunnelOptions, events: TunnelEvents): Tunnel {
     method: 'GET',
     headers: options.headers,
     agent: false, // an upgraded connection never goes back to a pool
+    ...upstreamTls(target),
   });
 
   proxyReq.on('upgrade', (res: IncomingMessage, upstream: Socket, upstreamHead: Buffer) => {
@@ -45,6 +47,7 @@ export function openPipe(options: TunnelOptions, events: TunnelEvents): Tunnel {
     if (head.length > 0) upstream.write(head);
     session.start();
     events.onOpen({
+      response: res,
       subprotocol: headerValue(res, SEC_WEBSOCKET_PROTOCOL_HEADER),
       extensions: headerValue(res, SEC_WEBSOCKET_EXTENSIONS_HEADER),
     });

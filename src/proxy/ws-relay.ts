@@ -14,6 +14,7 @@ import { upstreamErrorFor } from './respond-error.js';
 import { WS_LIMITS, type WsAcceptors } from './ws-accept.js';
 import { offeredSubprotocols, offersPerMessageDeflate, PERMESSAGE_DEFLATE, upstreamResponseHeaders } from './ws-headers.js';
 import { MessageRelay } from './ws-message-relay.js';
+import { upstreamTls } from './ws-upstream-tls.js';
 import type { Tunnel, TunnelEvents, TunnelOptions } from './ws-session.js';
 
 export function openRelay(acceptors: WsAcceptors, options: TunnelOptions, events: TunnelEvents): Tunnel {
@@ -37,6 +38,8 @@ export function openRelay(acceptors: WsAcceptors, options: TunnelOptions, events
       autoPong: false,
       maxPayload: WS_LIMITS.maxPayload,
       followRedirects: false,
+      // ws hands its options to tls.connect, secureContext included (its typings list fewer TLS options).
+      ...(upstreamTls(options.target) as WebSocket.ClientOptions | undefined),
     });
   } catch (error) {
     // ws rejects a subprotocol list that is not a list of distinct tokens; the hop checks this first.
@@ -75,7 +78,7 @@ export function openRelay(acceptors: WsAcceptors, options: TunnelOptions, events
       state = 'told';
       socket.resume(); // ws reads through its own 'data' listener, which does not undo takeHead's pause
       relay = new MessageRelay(client, upstream, options.idleTimeoutMs, (summary) => events.onEnd(summary));
-      events.onOpen({ subprotocol: client.protocol, extensions: client.extensions });
+      events.onOpen({ response: upgrade!, subprotocol: client.protocol, extensions: client.extensions });
     });
   });
 

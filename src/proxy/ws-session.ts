@@ -36,6 +36,8 @@ export const IDLE_CLOSE_REASON = 'idle timeout';
 export type WsSide = 'client' | 'upstream' | 'proxy';
 
 export interface WsNegotiated {
+  /** The upstream's 101. */
+  readonly response: IncomingMessage;
   /** The subprotocol the upstream chose, '' for none. */
   readonly subprotocol: string;
   /** The extensions in force on the client's connection, as its 101 named them ('' for none). */

@@ -4,7 +4,9 @@
  */
 import { once } from 'node:events';
 import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { onTestFinished } from 'vitest';
 import { WebSocket, WebSocketServer, type ClientOptions, type ServerOptions } from 'ws';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -17,7 +19,7 @@ import { waitFor } from './wait.js';
 export interface WsUpstream {
   url: string;
   port: number;
-  server: http.Server;
+  server: http.Server | https.Server;
   wss: WebSocketServer;
   /** Every handshake the upstream accepted, in order. */
   handshakes: Array<{ url: string; headers: IncomingHttpHeaders }>;
@@ -32,14 +34,26 @@ export type ConnectionHandler = (ws: WebSocket) => void;
 /** Echoes every message back with its type. */
 export const echo: ConnectionHandler = (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
 
-export async function startWsUpstream(onConnection: ConnectionHandler = echo, options: Omit<ServerOptions, 'server' | 'port' | 'noServer'> = {}): Promise<WsUpstream> {
-  const server = http.createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('upgrade required'));
+/** `tls`: serve wss:// with this certificate and key. */
+export async function startWsUpstream(
+  onConnection: ConnectionHandler = echo,
+  options: Omit<ServerOptions, 'server' | 'port' | 'noServer'> = {},
+  tls?: { cert: string; key: string },
+): Promise<WsUpstream & { servernames: Array<string | false> }> {
+  const answer = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('upgrade required');
+  };
+  const server = tls === undefined ? http.createServer(answer) : https.createServer(tls, answer);
+  const servernames: Array<string | false> = [];
   const wss = new WebSocketServer({ server, ...options });
   const handshakes: WsUpstream['handshakes'] = [];
   const connections: WebSocket[] = [];
   const waiting: Array<(ws: WebSocket) => void> = [];
   let taken = 0;
-  wss.on('headers', (_lines, req) => handshakes.push({ url: req.url ?? '', headers: req.headers }));
+  wss.on('headers', (_lines, req) => {
+    handshakes.push({ url: req.url ?? '', headers: req.headers });
+    if (tls !== undefined) servernames.push((req.socket as TLSSocket).servername ?? false);
+  });
   wss.on('connection', (ws) => {
     connections.push(ws);
     onConnection(ws);
@@ -49,13 +63,14 @@ export async function startWsUpstream(onConnection: ConnectionHandler = echo, op
       resolve(ws);
     }
   });
-  const { url, port } = await listen(server);
+  const { url, port } = await listen(server as http.Server);
   onTestFinished(() => {
     for (const ws of connections) ws.terminate();
   });
   return {
-    url,
+    url: tls === undefined ? url : url.replace('http:', 'https:'),
     port,
+    servernames,
     server,
     wss,
     handshakes,

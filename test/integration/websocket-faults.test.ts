@@ -75,7 +75,8 @@ describe('WebSocket faults', () => {
     const answer = await refusal(client);
     expect(answer).toMatchObject({ status: 403, body: 'no token!' });
     expect(answer.headers['x-reason']).toBe('no-token');
-    expect(answer.headers.traceresponse).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    // Flags: sampled, plus Level 2's random-trace-id bit for a trace the proxy started.
+    expect(answer.headers.traceresponse).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
     await proxyIsIdle(proxy.app);
 
     const spans = await proxy.spans();

@@ -38,7 +38,8 @@ describe('piped (unsampled) WebSocket sessions', () => {
     expect(await proxy.spans()).toHaveLength(0);
     const { url, headers } = upstream.handshakes[0]!;
     expect(url).toBe('/feed?x=1');
-    expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    // Not sampled; the random-trace-id bit (W3C Level 2) is set for a trace the proxy started.
+    expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/);
     expect(headers['x-forwarded-proto']).toBe('http');
     expect(records.started()).toBe(1);
     const [session] = records.sessions;
