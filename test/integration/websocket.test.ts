@@ -19,6 +19,8 @@ import {
   ATTR_WS_UPSTREAM_BYTES,
   ATTR_WS_UPSTREAM_MESSAGES,
   ATTR_ERROR_TYPE,
+  ATTR_URL_FULL,
+  ATTR_URL_QUERY,
 } from '../../src/tracing/attributes.js';
 import { startProxy } from '../helpers/proxy.js';
 import { closed, nextMessage, openClient, proxyIsIdle, rawHandshake, recordHops, sessionSpans, startWsUpstream, wsClient } from '../helpers/ws.js';
@@ -200,6 +202,43 @@ describe('relayed WebSocket sessions', () => {
     expect(headers['x-forwarded-host']).toBe(host);
     expect(headers['x-forwarded-port']).toBe(host.split(':')[1]);
 
+    answer.socket.end();
+    await proxyIsIdle(proxy.app);
+  });
+
+  it('records on the handshake spans only the headers and query values the route captures', async () => {
+    const upstream = await startWsUpstream();
+    upstream.wss.on('headers', (lines) => lines.push('X-Upstream: yes', 'X-Other: no'));
+    const proxy = await proxyTo(upstream.url, {
+      capture: { requestHeaders: ['x-tenant', 'cookie'], responseHeaders: ['x-upstream'], queryParams: ['topic'] },
+    });
+    const client = await openClient(`${proxy.url}/feed?topic=a&token=secret`, undefined, {
+      headers: { 'x-tenant': 'acme', 'x-private': 'p', cookie: 'sid=1' },
+    });
+    client.close(1000);
+    await closed(client);
+    await proxyIsIdle(proxy.app);
+
+    const spans = await proxy.spans();
+    const server = spans.find((span) => span.kind === SpanKind.SERVER)!;
+    const clientSpan = spans.find((span) => span.kind === SpanKind.CLIENT)!;
+    for (const span of [server, clientSpan]) {
+      expect(span.attributes['http.request.header.x-tenant']).toEqual(['acme']);
+      expect(span.attributes['http.response.header.x-upstream']).toEqual(['yes']);
+      expect(Object.keys(span.attributes).filter((key) => key.includes('header.'))).toHaveLength(2);
+    }
+    expect(server.attributes[ATTR_URL_QUERY]).toBe('topic=a&token=REDACTED');
+    expect(String(clientSpan.attributes[ATTR_URL_FULL])).toMatch(/\/feed\?topic=a&token=REDACTED$/);
+    expect(upstream.handshakes[0]!.url).toBe('/feed?topic=a&token=secret');
+  });
+
+  it('screens upgrades against limits like any request: an over-long URL gets 414 and goes nowhere', async () => {
+    const upstream = await startWsUpstream();
+    const proxy = await startProxy({ limits: { maxUrlLength: 64 }, routes: [{ name: 'live', upstream: upstream.url }] });
+
+    const answer = await rawHandshake(proxy.url, `/feed?${'x'.repeat(100)}`);
+    expect(answer.status).toBe(414);
+    expect(upstream.handshakes).toHaveLength(0);
     answer.socket.end();
     await proxyIsIdle(proxy.app);
   });
