@@ -77,12 +77,26 @@ export class WsHop implements TunnelEvents {
     const { req, runtime } = this;
     runtime.listener.onHopStart();
     this.watch = new ClientWatch(this.socket, this.head, () => this.onClientGone());
-
     const method = req.method ?? UPGRADE_METHOD;
     const where = requestTarget(req);
     this.path = where.path;
     const route = runtime.table.match(method, where.host, where.path);
     this.route = route;
+    const { query, requestHeaders } = this.startServerSpan(method, where);
+
+    if (route === undefined) return this.onFailed(new RouteNotFoundError());
+    const problem = clientHandshakeProblem(req);
+    if (problem !== undefined) return this.onFailed(new WsHandshakeInvalidError(problem));
+    if (this.context.sessions.draining) return this.onFailed(new ProxyDrainingError());
+    // An absolute-form target names its own host, which replaces the Host header upstream (as for HTTP).
+    if (where.authority !== undefined) req.headers.host = where.authority;
+    const path = forwardedPath(route, where.path);
+    this.connect(route, path + where.search, path + (query === undefined ? '' : `?${query}`), requestHeaders);
+  }
+
+  /** The SERVER span, as the HTTP hop starts it: route's tracer and trust, capture policy, traceresponse. */
+  private startServerSpan(method: string, where: ReturnType<typeof requestTarget>): { query?: string; requestHeaders?: Attributes } {
+    const { req, runtime, route } = this;
     const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
     this.tracer = tracer;
     const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
@@ -91,7 +105,7 @@ export class WsHop implements TunnelEvents {
     const capture = route?.capture ?? NO_CAPTURE;
     const query = redactQuery(where.search, capture.queryParams);
     const requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
-    this.serverSpan = startServerSpan(this.tracer, parent, {
+    this.serverSpan = startServerSpan(tracer, parent, {
       method,
       path: where.path,
       scheme: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
@@ -109,15 +123,7 @@ export class WsHop implements TunnelEvents {
     this.serverContext = contextWith(parent, this.serverSpan);
     const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(this.serverContext) : undefined;
     if (traceResponse !== undefined) this.responseHeaders = [[TRACE_RESPONSE_HEADER, traceResponse]];
-
-    if (route === undefined) return this.onFailed(new RouteNotFoundError());
-    const problem = clientHandshakeProblem(req);
-    if (problem !== undefined) return this.onFailed(new WsHandshakeInvalidError(problem));
-    if (this.context.sessions.draining) return this.onFailed(new ProxyDrainingError());
-    // An absolute-form target names its own host, which replaces the Host header upstream (as for HTTP).
-    if (where.authority !== undefined) req.headers.host = where.authority;
-    const path = forwardedPath(route, where.path);
-    this.connect(route, path + where.search, path + (query === undefined ? '' : `?${query}`), requestHeaders);
+    return { query, requestHeaders };
   }
 
   /** `path` goes upstream; `recordedPath` is the same with the query as the capture policy redacted it. */
