@@ -67,6 +67,8 @@ export interface App {
   openSockets(): number;
   /** Upstream connections carrying a request, and idle ones kept for reuse. */
   upstreamSockets(): UpstreamSockets;
+  /** WebSocket sessions open right now. */
+  wsSessions(): number;
   isReady(): boolean;
 }
 
@@ -241,6 +243,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     reloadRejected: () => metrics.recordReload('failure'),
     openSockets: () => proxy.openSockets(),
     upstreamSockets: () => forwarder.sockets(),
+    wsSessions: () => proxy.wsSessions(),
     isReady: () => state === 'ready',
   };
 }

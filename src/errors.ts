@@ -25,6 +25,13 @@ export const HOP_ERR = {
   ADMIN_BAD_SPANS: 'HOP_ERR_ADMIN_BAD_SPANS',
   ADMIN_BODY_TOO_LARGE: 'HOP_ERR_ADMIN_BODY_TOO_LARGE',
   ADMIN_UNSUPPORTED_MEDIA: 'HOP_ERR_ADMIN_UNSUPPORTED_MEDIA',
+  WS_HANDSHAKE_INVALID: 'HOP_ERR_WS_HANDSHAKE_INVALID',
+  WS_UPSTREAM_HANDSHAKE: 'HOP_ERR_WS_UPSTREAM_HANDSHAKE',
+  WS_CLIENT_GONE: 'HOP_ERR_WS_CLIENT_GONE',
+  WS_UPSTREAM_GONE: 'HOP_ERR_WS_UPSTREAM_GONE',
+  WS_PROTOCOL: 'HOP_ERR_WS_PROTOCOL',
+  UPGRADE_UNSUPPORTED: 'HOP_ERR_UPGRADE_UNSUPPORTED',
+  PROXY_DRAINING: 'HOP_ERR_PROXY_DRAINING',
 } as const;
 
 export type HopErrorCode = (typeof HOP_ERR)[keyof typeof HOP_ERR];
@@ -192,5 +199,73 @@ export class AdminRequestError extends HopError {
 export class AccessLogOpenError extends HopError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(HOP_ERR.ACCESS_LOG_OPEN, message, options);
+  }
+}
+
+/** A WebSocket upgrade request that no WebSocket server could accept (bad key, version or subprotocol list). */
+export class WsHandshakeInvalidError extends ResponseError {
+  readonly status = 400;
+  readonly errorType = 'invalid_handshake';
+  constructor(detail: string) {
+    super(HOP_ERR.WS_HANDSHAKE_INVALID, `invalid WebSocket handshake: ${detail}`);
+  }
+}
+
+/** The upstream answered the upgrade with 101 but broke the handshake (wrong accept key, unrequested subprotocol). */
+export class UpstreamWsHandshakeError extends ResponseError {
+  readonly status = 502;
+  readonly errorType = 'invalid_upstream_handshake';
+  constructor(options?: { cause?: unknown }) {
+    super(HOP_ERR.WS_UPSTREAM_HANDSHAKE, 'the upstream answered the WebSocket upgrade with an invalid handshake', options);
+  }
+}
+
+/**
+ * Node parses no body on a request that asks to upgrade; one that asks for anything but WebSocket is served
+ * as plain HTTP, which is only possible when it has no body.
+ */
+export class UpgradeUnsupportedError extends ResponseError {
+  readonly status = 400;
+  readonly errorType = 'upgrade_unsupported';
+  constructor() {
+    super(HOP_ERR.UPGRADE_UNSUPPORTED, 'a request asking to upgrade to anything but websocket must not have a body');
+  }
+}
+
+/** The proxy is shutting down and takes no new long-lived sessions. */
+export class ProxyDrainingError extends ResponseError {
+  readonly status = 503;
+  readonly errorType = 'draining';
+  constructor() {
+    super(HOP_ERR.PROXY_DRAINING, 'the proxy is shutting down');
+  }
+}
+
+/** How a WebSocket session ended badly; `errorType` becomes the session span's `error.type`. */
+export abstract class WsSessionError extends HopError {
+  abstract readonly errorType: string;
+}
+
+/** The client's TCP connection ended without a close frame: not the upstream's failure. */
+export class WsClientGoneError extends WsSessionError {
+  readonly errorType = 'client_aborted';
+  constructor(options?: { cause?: unknown }) {
+    super(HOP_ERR.WS_CLIENT_GONE, 'the client dropped the WebSocket connection without a close frame', options);
+  }
+}
+
+/** The upstream's TCP connection ended without a close frame. */
+export class WsUpstreamGoneError extends WsSessionError {
+  readonly errorType = 'connection_reset';
+  constructor(options?: { cause?: unknown }) {
+    super(HOP_ERR.WS_UPSTREAM_GONE, 'the upstream dropped the WebSocket connection without a close frame', options);
+  }
+}
+
+/** One side sent frames the WebSocket protocol forbids (bad UTF-8, oversize message, unmasked client frame...). */
+export class WsProtocolError extends WsSessionError {
+  readonly errorType = 'protocol_error';
+  constructor(side: 'client' | 'upstream', options: { cause: Error }) {
+    super(HOP_ERR.WS_PROTOCOL, `the ${side} broke the WebSocket protocol: ${options.cause.message}`, options);
   }
 }

@@ -39,6 +39,9 @@ export const DEFAULTS = {
   consecutiveFailures: 5, // Envoy's consecutive_5xx default
   baseEjectionMs: 10_000, // 10 s out, doubling on each repeat: a restarting upstream is back before long
   maxEjectionMs: 300_000, // 5 min at most, Envoy's max_ejection_time default
+  // 1 h: quiet dashboards and terminals stay up, while sessions whose peer vanished without a FIN are
+  // eventually reclaimed (HAProxy's commonly used `timeout tunnel`; nginx's 60 s default drops idle sockets).
+  wsIdleTimeoutMs: 3_600_000,
   limits: {
     maxHeaderBytes: 16 * 1024, // 16 KiB: Node's own default; real browsers send a few KiB at most
     maxHeaderCount: 100, // Apache httpd's LimitRequestFields; browsers send fewer than 30 (Node would allow 2000)
@@ -63,6 +66,7 @@ interface RawRoute {
   timeoutMs?: number;
   retry?: { attempts?: number; on?: RetryOn[] };
   outlierDetection?: { enabled?: boolean; consecutiveFailures?: number; baseEjectionMs?: number; maxEjectionMs?: number };
+  wsIdleTimeoutMs?: number;
   sampleRate?: number;
   trustIncomingContext?: boolean;
   upstreamCa?: string;
@@ -160,6 +164,7 @@ function toRoute(raw: RawRoute, inherited: RouteInherited): RouteConfig {
     targets,
     stripPrefix: raw.stripPrefix ?? false,
     timeoutMs: raw.timeoutMs ?? DEFAULTS.timeoutMs,
+    wsIdleTimeoutMs: raw.wsIdleTimeoutMs ?? DEFAULTS.wsIdleTimeoutMs,
     sampleRate: raw.sampleRate ?? inherited.sampleRate,
     trustIncomingContext: raw.trustIncomingContext ?? inherited.trustIncomingContext,
     ...(raw.upstreamCa === undefined ? {} : { upstreamCa: raw.upstreamCa }),

@@ -62,6 +62,8 @@ export interface RouteConfig {
   readonly retry?: RetryConfig;
   /** Undefined: targets are never ejected. */
   readonly outlierDetection?: OutlierConfig;
+  /** A WebSocket session with no traffic for this long is closed; 0 disables the timeout. */
+  readonly wsIdleTimeoutMs: number;
   /** The route's own sampleRate, else tracing.sampleRate. */
   readonly sampleRate: number;
   /** false: the incoming trace is not continued, only linked (an edge facing outside callers). */

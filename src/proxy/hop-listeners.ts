@@ -1,5 +1,5 @@
 /** Several HopListeners seen by the proxy as one (metrics, the access log, an embedder's own). */
-import { NO_LISTENER, type HopListener, type HopRecord } from './hop-record.js';
+import { NO_LISTENER, type HopListener, type HopRecord, type WsSessionRecord } from './hop-record.js';
 
 export function composeListeners(candidates: ReadonlyArray<HopListener | undefined>): HopListener {
   const listeners = candidates.filter((listener): listener is HopListener => listener !== undefined && listener !== NO_LISTENER);
@@ -11,6 +11,12 @@ export function composeListeners(candidates: ReadonlyArray<HopListener | undefin
     },
     onHopEnd(record: HopRecord) {
       for (const listener of listeners) listener.onHopEnd(record);
+    },
+    onSessionStart() {
+      for (const listener of listeners) listener.onSessionStart?.();
+    },
+    onSessionEnd(record: WsSessionRecord) {
+      for (const listener of listeners) listener.onSessionEnd?.(record);
     },
   };
 }

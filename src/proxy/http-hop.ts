@@ -113,11 +113,7 @@ export class HttpHop implements ForwardHandlers {
     const method = req.method ?? 'GET';
     const where = requestTarget(req);
     this.path = where.path;
-    const route = where.malformed
-      ? undefined
-      : where.foreign
-        ? runtime.table.matchNamedHost(method, where.host, where.path)
-        : runtime.table.match(method, where.host, where.path);
+    const route = routeFor(runtime.table, method, where);
     this.route = route;
 
     const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
@@ -384,10 +380,19 @@ export class HttpHop implements ForwardHandlers {
 }
 
 /**
+ * The route for a request target: none for a malformed one, and for an absolute-form target naming
+ * another host than the Host header only a route that names that host (SPEC §5: no open proxy).
+ */
+export function routeFor(table: RouteTable, method: string, where: RequestTarget): Route | undefined {
+  if (where.malformed) return undefined;
+  return where.foreign ? table.matchNamedHost(method, where.host, where.path) : table.match(method, where.host, where.path);
+}
+
+/**
  * Host and path of the request. An absolute-form target (`GET http://host/path`) names its own host,
  * which wins over the Host header (RFC 9112 §3.2.2).
  */
-function requestTarget(req: IncomingMessage): RequestTarget {
+export function requestTarget(req: IncomingMessage): RequestTarget {
   const url = req.url ?? '/';
   if (url.charCodeAt(0) !== 0x2f /* / */) {
     const hostHeader = hostWithoutPort(req.headers.host);
@@ -411,13 +416,13 @@ function requestTarget(req: IncomingMessage): RequestTarget {
   };
 }
 
-function forwardedPath(route: Route, path: string): string {
+export function forwardedPath(route: Route, path: string): string {
   if (!route.config.stripPrefix || route.config.match.pathPrefix === undefined) return path;
   const rest = path.slice(route.config.match.pathPrefix.length);
   return rest === '' ? '/' : rest;
 }
 
-function hostPort(host: string | undefined): number | undefined {
+export function hostPort(host: string | undefined): number | undefined {
   if (host === undefined) return undefined;
   const colon = host.lastIndexOf(':');
   if (colon === -1 || host.indexOf(']', colon) !== -1) return undefined;

@@ -4,10 +4,12 @@
  * spans with `error.type`, so the client's status and the spans always agree.
  */
 import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Span } from '@opentelemetry/api';
 import { UpstreamDnsError, UpstreamRefusedError, UpstreamResetError, UpstreamTlsError, type ResponseError } from '../errors.js';
 import { markError } from '../tracing/hop-spans.js';
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '../tracing/attributes.js';
+import { endWithResponse, type HeaderPairs } from './raw-response.js';
 
 export function respondError(res: ServerResponse, error: ResponseError, serverSpan: Span, clientSpan?: Span): void {
   if (clientSpan !== undefined) markError(clientSpan, error.errorType, error.message);
@@ -38,6 +40,27 @@ function writeErrorBody(res: ServerResponse, error: ResponseError): void {
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+/**
+ * The same answer on a raw socket, for upgrade requests (no ServerResponse exists after Node's 'upgrade'
+ * event). `headers` carries what the hop adds to every answer (traceresponse).
+ */
+export function respondErrorOnSocket(socket: Duplex, error: ResponseError, headers: HeaderPairs, serverSpan: Span, clientSpan?: Span): void {
+  if (clientSpan !== undefined) markError(clientSpan, error.errorType, error.message);
+  serverSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, error.status);
+  if (error.status >= 500) markError(serverSpan, error.errorType, error.message);
+  writeErrorOnSocket(socket, error, headers);
+}
+
+/** respondRefused for an upgrade request: answered on the raw socket, untraced, connection closed. */
+export function refuseOnSocket(socket: Duplex, error: ResponseError): void {
+  writeErrorOnSocket(socket, error, []);
+}
+
+function writeErrorOnSocket(socket: Duplex, error: ResponseError, headers: HeaderPairs): void {
+  const body = JSON.stringify({ error: error.errorType, message: error.message });
+  endWithResponse(socket, error.status, [...headers, ['content-type', 'application/json; charset=utf-8']], body);
 }
 
 const TLS_CODES = new Set([

@@ -14,7 +14,12 @@ import type { ListenerTls } from '../config/tls-files.js';
 import { DrainTimeoutError } from '../errors.js';
 import { HttpHop, type HopRuntime } from './http-hop.js';
 import { parserHeaderCount, screenRequest } from './request-limits.js';
-import { respondRefused } from './respond-error.js';
+import { refuseOnSocket, respondRefused } from './respond-error.js';
+import { servePlainUpgrade } from './plain-upgrade.js';
+import { createWsAcceptors } from './ws-accept.js';
+import { isWebSocketUpgrade } from './ws-headers.js';
+import { WsHop } from './ws-hop.js';
+import { createWsSessions } from './ws-sessions.js';
 
 export interface ProxyServerOptions {
   /** Serve HTTPS with this certificate and key; whether to is fixed when the server is created. */
@@ -30,9 +35,11 @@ export interface ProxyServer {
   openSockets(): number;
   /** Requests whose response has not finished yet. */
   inFlight(): number;
+  /** WebSocket sessions open right now (after their 101, until both sides closed). */
+  wsSessions(): number;
   /**
-   * Stops accepting, waits for in-flight requests up to `timeoutMs`, then cuts what is left (503 when the
-   * answer has not started) and resolves once every hop has ended its spans.
+   * Stops accepting, waits for in-flight requests and WebSocket sessions up to `timeoutMs`, then cuts what
+   * is left (503 when the answer has not started) and resolves once every hop has ended its spans.
    */
   close(timeoutMs: number): Promise<void>;
   /** Takes a reloaded config's certificate, limits and headersTimeoutMs (all but maxHeaderBytes, which needs a restart). */
@@ -58,6 +65,9 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
   let inFlight = 0;
   let draining = false;
   let limits = options.limits;
+
+  const wsSessions = createWsSessions();
+  const wsContext = { acceptors: createWsAcceptors(), sessions: wsSessions };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight += 1;
@@ -100,6 +110,25 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
   server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
   applyLimits(server, limits);
 
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Node removed its own listeners from the socket; an error on it is followed by 'close', which every
+    // path below watches, so this listener only keeps the error from being thrown.
+    socket.on('error', () => {});
+    if (!isWebSocketUpgrade(req)) {
+      servePlainUpgrade(req, socket, head, onRequest);
+      return;
+    }
+    const refusal = screenRequest(req, limits);
+    if (refusal !== undefined) refuseOnSocket(socket, refusal);
+    else {
+      // Like an HTTP hop, a session holds its runtime: a reload waits for it before retiring old exporters.
+      const runtime = currentRuntime();
+      runtime.hops.enter();
+      socket.once('close', () => runtime.hops.leave());
+      new WsHop(runtime, wsContext, req, socket, head).start();
+    }
+  });
+
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -134,10 +163,12 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
     server,
     openSockets: () => sockets.size,
     inFlight: () => inFlight,
+    wsSessions: () => wsSessions.size,
     async close(timeoutMs) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      wsSessions.drain();
       let cutDone: (() => void) | undefined;
       const cut = new Promise<void>((resolve) => (cutDone = resolve));
       const deadline = setTimeout(() => {
@@ -145,12 +176,16 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
         // One turn for the 503s just written to leave before every connection is closed.
         setImmediate(() => {
           server.closeAllConnections();
+          // Upgraded sockets are out of Node's reach (closeAllConnections skips them) but server.close() waits for them.
+          wsSessions.terminateAll();
+          for (const socket of sockets) socket.destroy();
           cutDone?.();
         });
       }, timeoutMs);
       await Promise.race([closed, cut]);
       clearTimeout(deadline);
       await hopsEnded();
+      wsContext.acceptors.close();
     },
     update(next) {
       limits = next.limits;

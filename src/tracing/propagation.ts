@@ -19,3 +19,10 @@ export const outgoingSetter: TextMapSetter<OutgoingMessage> = {
     carrier.setHeader(key, value);
   },
 };
+
+/** For headers gathered in a plain object before a request exists (a WebSocket handshake). */
+export const recordSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
