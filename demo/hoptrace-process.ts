@@ -9,9 +9,9 @@
  * a hoptrace exit at once without flushing its spans.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { openSync, closeSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../scripts/project-root.js';
 
 export interface HoptraceProcess {
   readonly name: string;
@@ -31,18 +31,6 @@ export interface HoptraceProcess {
 
 const LISTENING = /^listening proxy=(\S+) admin=(\S+)$/m;
 const START_TIMEOUT_MS = 15_000;
-
-/** The project's root: the folder of the package.json named hoptrace, above this file (in demo/ or dist/tools/demo/). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'hoptrace') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the hoptrace project folder');
-    dir = parent;
-  }
-}
 
 export async function startHoptrace(name: string, config: unknown, dir: string, env: NodeJS.ProcessEnv): Promise<HoptraceProcess> {
   const configPath = join(dir, `${name}.json`);
