@@ -6,13 +6,15 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, HOP_ERR } from '../errors.js';
 import { createLogger } from '../log.js';
+import { explainBadArguments, explainStartError, explainUnreadableConfig } from './explain.js';
 
 const USAGE = `Usage: hoptrace [--config routes.json] [--check]
 
-A tracing reverse proxy: every request that crosses it is traced (W3C traceparent continued or started,
-a span per hop) and its spans exported to Zipkin, an OTLP backend, or the built-in viewer.
+A tracing reverse proxy for services that have no tracing of their own: put it in front of one, and every
+request that crosses it is traced (W3C traceparent continued or started, a span per hop) and its spans
+exported to Zipkin, an OTLP backend, or the built-in viewer. The service does not change.
 
 Options:
   -c, --config <file>  the routes file (default: ./routes.json)
@@ -20,9 +22,17 @@ Options:
   -v, --version        print the version
   -h, --help           print this help
 
-Once started it prints "listening proxy=<addr> admin=<addr>"; open the admin address in a browser to see
-traces. SIGTERM/SIGINT drain and exit, SIGHUP reloads the config.
-Docs: README.md, and routes.schema.json for every config field.`;
+Examples:
+  hoptrace --check --config routes.json          validate a config before using it
+  hoptrace --config /etc/hoptrace/routes.json    run with that config
+
+Once started it prints "listening proxy=<addr> admin=<addr>": send requests to the proxy address, and open
+the admin address in a browser to see the traces. SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config.
+
+Environment: OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_PROPAGATORS and
+OTEL_EXPORTER_ZIPKIN_ENDPOINT override the file; HOPTRACE_LOG_LEVEL sets the log level (default info).
+Logs are JSON lines on stderr.
+Docs: README.md (a walk-through, and every config field), routes.schema.json (for editors).`;
 
 export async function main(argv: readonly string[]): Promise<void> {
   let args;
@@ -39,7 +49,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       allowPositionals: false,
     }).values;
   } catch (error) {
-    process.stderr.write(`hoptrace: ${(error as Error).message}\nRun "hoptrace --help" for the options.\n`);
+    printLines(explainBadArguments(error as Error, argv));
     process.exitCode = 1;
     return;
   }
@@ -72,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     addresses = await app.start();
   } catch (error) {
-    process.stderr.write(`hoptrace: cannot start: ${(error as Error).message}\n`);
+    printLines(explainStartError(error, config));
     await app.close();
     process.exitCode = 1;
     return;
@@ -114,6 +124,10 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 function reportConfigError(path: string, error: unknown): void {
+  if (error instanceof ConfigError && error.code === HOP_ERR.CONFIG_READ) {
+    printLines(explainUnreadableConfig(error.issues.join('; '), path));
+    return;
+  }
   if (error instanceof ConfigError) {
     process.stderr.write(`hoptrace: ${path} is not a valid config:\n`);
     for (const issue of error.issues) process.stderr.write(`${issue}\n`);
@@ -121,6 +135,10 @@ function reportConfigError(path: string, error: unknown): void {
     return;
   }
   process.stderr.write(`hoptrace: ${(error as Error).message}\n`);
+}
+
+function printLines(lines: readonly string[]): void {
+  process.stderr.write(`${lines.join('\n')}\n`);
 }
 
 function version(): string {
