@@ -39,6 +39,8 @@ type Schema = { [key: string]: unknown } & {
   maxItems?: number;
   uniqueItems?: boolean;
   errorMessage?: string | Record<string, string>;
+  additionalProperties?: Schema | boolean;
+  propertyNames?: Schema;
   if?: Schema;
   then?: Schema;
   else?: Schema;
@@ -128,27 +130,34 @@ function fieldsOf(root: Schema, schema: Schema): Field[] {
     fields.push({ name, schema: child, required: required.has(name) });
     seen.add(name);
   }
+  // A field several branches define differently (each exporter type's `endpoint`) gets a row per branch.
   for (const { schema: branch, when } of branches(root, schema)) {
     const branchRequired = new Set(branch.required ?? []);
     for (const [name, child] of Object.entries(branch.properties ?? {})) {
-      if (typeof child === 'boolean' || seen.has(name)) continue;
+      const key = `${name} ${JSON.stringify(child)}`;
+      if (typeof child === 'boolean' || seen.has(name) || seen.has(key)) continue;
       fields.push({ name, schema: child, required: required.has(name) || branchRequired.has(name), when });
-      seen.add(name);
+      seen.add(key);
     }
   }
   return fields;
 }
 
-/** `then`/`else` (with the condition they stand for) and the members of allOf/anyOf/oneOf. */
+/**
+ * `then`/`else` (with the condition they stand for) and the members of allOf/anyOf/oneOf, followed down
+ * through nested `if`s (an `else` that is itself an `if`/`then`/`else`, as a chain of exporter types is).
+ */
 function branches(root: Schema, schema: Schema): Array<{ schema: Schema; when?: string }> {
   const out: Array<{ schema: Schema; when?: string }> = [];
   const condition = schema.if === undefined ? undefined : describeCondition(schema.if);
-  if (schema.then !== undefined) out.push({ schema: resolve(root, schema.then), when: condition?.then });
-  if (schema.else !== undefined) out.push({ schema: resolve(root, schema.else), when: condition?.else });
-  for (const member of [...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) {
-    const resolved = resolve(root, member);
-    out.push({ schema: resolved, when: constCondition(resolved) });
-  }
+  const add = (branch: Schema, when: string | undefined): void => {
+    const resolved = resolve(root, branch);
+    out.push({ schema: resolved, when });
+    out.push(...branches(root, resolved));
+  };
+  if (schema.then !== undefined) add(schema.then, condition?.then);
+  if (schema.else !== undefined) add(schema.else, condition?.else);
+  for (const member of [...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) add(member, constCondition(resolve(root, member)));
   return out;
 }
 
@@ -191,6 +200,10 @@ function typeOf(root: Schema, schema: Schema): string {
     return items.enum !== undefined || items.const !== undefined ? `array of ${itemType}` : `array of ${plural(itemType)}`;
   }
   if (Array.isArray(type)) return type.join(' or ');
+  const values = schema.additionalProperties;
+  if (type === 'object' && typeof values === 'object' && values !== null && schema.properties === undefined) {
+    return `object of ${plural(typeOf(root, resolve(root, values as Schema)))}`;
+  }
   if (typeof type === 'string') return bounds(schema, type);
   const options = branches(root, schema).map(({ schema: branch }) => typeOf(root, branch));
   if (options.length > 0) return [...new Set(options)].join(' or ');
@@ -219,7 +232,13 @@ function constraints(root: Schema, schema: Schema): string[] {
     if (schema.uniqueItems === true) out.push('No duplicates.');
     const items = schema.items === undefined ? undefined : resolve(root, schema.items);
     const itemMessage = items === undefined ? undefined : errorMessage(items);
-    if (itemMessage !== undefined) out.push(`Each ${itemMessage.replace(/^must/, 'must')}.`);
+    if (itemMessage !== undefined) out.push(`Each ${itemMessage}.`);
+  }
+  if (schema.type === 'object' && typeof schema.additionalProperties === 'object' && schema.additionalProperties !== null) {
+    const names = schema.propertyNames === undefined ? undefined : errorMessage(schema.propertyNames);
+    if (names !== undefined) out.push(`Each name ${names}.`);
+    const values = errorMessage(resolve(root, schema.additionalProperties as Schema));
+    if (values !== undefined) out.push(`Each value ${values}.`);
   }
   if (schema.type === undefined && schema.enum === undefined) {
     // A value whose shape depends on a branch (a URL or { targets }): each branch's own message.

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
+import { readTlsFiles } from '../config/tls-files.js';
+import { ADMIN_TOKEN_ENV } from '../admin/auth.js';
 import { ConfigError, HOP_ERR } from '../errors.js';
 import { createLogger } from '../log.js';
 import { explainBadArguments, explainStartError, explainUnreadableConfig } from './explain.js';
@@ -29,9 +31,11 @@ Examples:
 Once started it prints "listening proxy=<addr> admin=<addr>": send requests to the proxy address, and open
 the admin address in a browser to see the traces. SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config.
 
-Environment: OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_PROPAGATORS and
-OTEL_EXPORTER_ZIPKIN_ENDPOINT override the file; HOPTRACE_LOG_LEVEL sets the log level (default info).
-Logs are JSON lines on stderr.
+Environment: OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_PROPAGATORS,
+OTEL_EXPORTER_ZIPKIN_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and
+OTEL_EXPORTER_OTLP_HEADERS override the file. HOPTRACE_ADMIN_TOKEN is the token the admin port requires
+when it binds anything but loopback. HOPTRACE_LOG_LEVEL sets the log level (default info); logs are JSON
+lines on stderr.
 Docs: README.md (a walk-through, and every config field), routes.schema.json (for editors).`;
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -66,6 +70,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   let config;
   try {
     config = await loadConfig(path);
+    if (args.check) readTlsFiles(config); // the certificate, key and CA files must be usable too
   } catch (error) {
     reportConfigError(path, error);
     process.exitCode = 1;
@@ -77,7 +82,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 
   const logger = createLogger();
-  const app = createApp(config, { logger });
+  let app;
+  try {
+    // The admin token comes from the environment only, never the file (SPEC §2).
+    app = createApp(config, { logger, adminToken: process.env[ADMIN_TOKEN_ENV] });
+  } catch (error) {
+    process.stderr.write(`hoptrace: cannot start: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   let addresses;
   try {
     addresses = await app.start();
@@ -112,14 +125,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {
-    loadConfig(path).then(
-      (next) => app.reload(next),
-      (error: unknown) => {
+    // A reload can also fail after loading (an unreadable certificate): both keep the running config.
+    loadConfig(path)
+      .then((next) => app.reload(next))
+      .catch((error: unknown) => {
         const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
         logger.error({ issues }, 'config reload rejected; keeping the running config');
         for (const issue of issues) process.stderr.write(`${issue}\n`);
-      },
-    );
+      });
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * Every command in README.md's ```sh blocks is run here or checked against what it relies on: a README
  * command that no longer works fails the build. Each command must match one rule below; one that matches
- * none fails with a request to add a rule. What is run:
+ * none fails with a request to add a rule (the first rule that matches applies). What is run:
  *
  * - `npx hoptrace …`, `npm run docs` (its --check), `npm prune --omit=dev` (its --dry-run): as written.
  * - `npm start` and the walk-through's `curl` commands: against the shipped routes.json with its three
@@ -19,7 +19,7 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCli, writeConfig } from '../helpers/cli.js';
 import {
   checkComposeFile,
@@ -35,6 +35,7 @@ import {
   systemdUnit,
 } from '../helpers/deploy-examples.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; scripts: Record<string, string> };
@@ -43,8 +44,11 @@ const UNIT_FILE = 'examples/systemd/hoptrace.service';
 /** The addresses the README's walk-through uses, as the shipped routes.json has them. */
 const WALKTHROUGH = { proxy: '127.0.0.1:8080', admin: '127.0.0.1:9901', service: 'http://127.0.0.1:3000' } as const;
 
+/** The contents of the README's ```lang blocks, including those indented in a list item (dedented). */
 function fenced(lang: string): string[] {
-  return [...README.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```$', 'gm'))].map((match) => match[1]!);
+  return [...README.matchAll(new RegExp('^( *)```' + lang + '\\n([\\s\\S]*?)^ *```$', 'gm'))].map((match) =>
+    match[2]!.replace(new RegExp(`^${match[1]}`, 'gm'), ''),
+  );
 }
 
 /** The commands of the ```sh blocks: one per line, continuations joined, trailing comments dropped. */
@@ -55,8 +59,8 @@ function readmeCommands(): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-async function sh(command: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn('sh', ['-c', command], { cwd: ROOT, env: { ...process.env, HOPTRACE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function sh(command: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn('sh', ['-c', command], { cwd: ROOT, env: { ...process.env, HOPTRACE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -65,8 +69,19 @@ async function sh(command: string): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
-/** `npm start` for the walk-through: the start script, on the shipped routes.json moved to free ports. */
-async function startWalkthrough(): Promise<{ proxy: string; admin: string; substitute(command: string): string }> {
+interface Walkthrough {
+  readonly proxy: string;
+  readonly admin: string;
+  readonly configPath: string;
+  /** The command with the README's addresses replaced by the ones this run bound. */
+  substitute(command: string): string;
+}
+
+/**
+ * `npm start` for the walk-through: the start script, on the shipped routes.json moved to free ports.
+ * `admin` replaces the admin address (the Security section binds it beyond loopback, with a token).
+ */
+async function startWalkthrough(options: { admin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Walkthrough> {
   expect(PKG.scripts.start).toBe('node bin/hoptrace.js --config routes.json');
   const shipped = JSON.parse(readFileSync(join(ROOT, 'routes.json'), 'utf8')) as { listen: string; admin: string; routes: Array<{ upstream: string }> };
   expect([shipped.listen, shipped.admin, shipped.routes.map((r) => r.upstream)]).toEqual([WALKTHROUGH.proxy, WALKTHROUGH.admin, [WALKTHROUGH.service]]);
@@ -74,13 +89,18 @@ async function startWalkthrough(): Promise<{ proxy: string; admin: string; subst
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`hello from your service: ${req.headers.traceparent === undefined ? 'no' : 'a'} traceparent\n`);
   });
-  const copy = { ...shipped, listen: '127.0.0.1:0', admin: '127.0.0.1:0', routes: shipped.routes.map((r) => ({ ...r, upstream: service.url })) };
-  const cli = await startCli(writeConfig(copy));
-  expect(cli.stdout()).toMatch(/^listening proxy=127\.0\.0\.1:\d+ admin=127\.0\.0\.1:\d+\n$/);
+  const admin = options.admin ?? '127.0.0.1:0';
+  const copy = { ...shipped, listen: '127.0.0.1:0', admin, routes: shipped.routes.map((r) => ({ ...r, upstream: service.url })) };
+  const configPath = writeConfig(copy);
+  const cli = await startCli(configPath, options.env);
+  expect(cli.stdout()).toMatch(/^listening proxy=127\.0\.0\.1:\d+ admin=\S+:\d+\n$/);
+  // Reached over loopback whatever the admin port binds.
+  const adminPort = cli.admin.slice(cli.admin.lastIndexOf(':') + 1);
   return {
     proxy: cli.proxy,
-    admin: cli.admin,
-    substitute: (command) => command.split(WALKTHROUGH.proxy).join(cli.proxy).split(WALKTHROUGH.admin).join(cli.admin),
+    admin: `127.0.0.1:${adminPort}`,
+    configPath,
+    substitute: (command) => command.split(WALKTHROUGH.proxy).join(cli.proxy).split(WALKTHROUGH.admin).join(`127.0.0.1:${adminPort}`),
   };
 }
 
@@ -128,6 +148,37 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    // Security: the admin port beyond loopback, with a token (the README binds it to 0.0.0.0:9901).
+    pattern: /^HOPTRACE_ADMIN_TOKEN="\$\(openssl rand -hex \d+\)" node bin\/hoptrace\.js --config routes\.json$/,
+    check: async (_match, command) => {
+      const walkthrough = await startWalkthrough();
+      const config = JSON.parse(readFileSync(walkthrough.configPath, 'utf8')) as Record<string, unknown>;
+      const path = writeConfig({ ...config, listen: '127.0.0.1:0', admin: '0.0.0.0:0' });
+      const child = spawn('sh', ['-c', command.replace('routes.json', path)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      onTestFinished(() => {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      const admin = await waitFor(() => /admin=0\.0\.0\.0:(\d+)/.exec(out)?.[1], 10_000, 'the listening line');
+      // It started, so the token was set; without it, admin requests other than the probes are refused.
+      expect((await fetch(`http://127.0.0.1:${admin}/metrics`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${admin}/healthz`)).status).toBe(200);
+    },
+  },
+  {
+    pattern: /^curl -H "Authorization: Bearer \$HOPTRACE_ADMIN_TOKEN" http:\/\/proxy-host:(\d+)(\/\S*)$/,
+    check: async (match, command) => {
+      expect(Number(match[1])).toBe(Number(WALKTHROUGH.admin.split(':')[1]));
+      const token = 'readme-admin-token';
+      const walkthrough = await startWalkthrough({ admin: '0.0.0.0:0', env: { HOPTRACE_ADMIN_TOKEN: token } });
+      const run = await sh(command.replace(`proxy-host:${match[1]}`, walkthrough.admin), { HOPTRACE_ADMIN_TOKEN: token });
+      expect(run.code, run.stderr).toBe(0);
+      const res = await fetch(`http://${walkthrough.admin}${match[2]}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+    },
+  },
+  {
     pattern: /^curl (.+)$/,
     check: async (_match, command) => {
       const walkthrough = await startWalkthrough();
@@ -136,7 +187,7 @@ const RULES: readonly Rule[] = [
       if (/\s-i\s/.test(command)) {
         expect(run.stdout).toMatch(/^HTTP\/1\.1 2\d\d /);
         if (command.includes(WALKTHROUGH.proxy)) {
-          expect(run.stdout).toMatch(/\r\ntraceresponse: 00-[0-9a-f]{32}-[0-9a-f]{16}-01\r\n/);
+          expect(run.stdout).toMatch(/\r\ntraceresponse: 00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\r\n/);
           expect(run.stdout).toContain('hello from your service: a traceparent');
         }
       }
