@@ -137,7 +137,8 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 function reportConfigError(path: string, error: unknown): void {
-  if (error instanceof ConfigError && error.code === HOP_ERR.CONFIG_READ) {
+  // The config file itself could not be read (TLS files that cannot be read share the code, not the advice).
+  if (error instanceof ConfigError && error.code === HOP_ERR.CONFIG_READ && error.issues.every((issue) => issue.startsWith(`${path}: `))) {
     printLines(explainUnreadableConfig(error.issues.join('; '), path));
     return;
   }
