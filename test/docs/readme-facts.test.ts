@@ -1,6 +1,6 @@
 /**
  * Facts the README and --help state that a change elsewhere could make false: every environment variable
- * they name is read somewhere in src/.
+ * they name is read somewhere in src/, and the walk-through's config is the shipped routes.json.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,5 +28,12 @@ describe('README and --help facts', () => {
     const named = new Set([...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(VARIABLE), ...help.stdout().matchAll(VARIABLE)].map((m) => m[0]));
     expect(named.size).toBeGreaterThan(4);
     expect([...named].filter((name) => !code.includes(`.${name}`) && !code.includes(`'${name}'`))).toEqual([]);
+  });
+
+  it('show the shipped routes.json as the walk-through config', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const walkthrough = readme.slice(readme.indexOf('## Put it in front of your service'));
+    const block = /^```json\n([\s\S]*?)^```$/m.exec(walkthrough)![1]!;
+    expect(JSON.parse(block)).toEqual(JSON.parse(readFileSync(join(ROOT, 'routes.json'), 'utf8')));
   });
 });
