@@ -19,6 +19,9 @@ import type { HopRuntime } from './proxy/http-hop.js';
 import { NO_LISTENER, type HopListener } from './proxy/hop-record.js';
 import { createAdminServer } from './admin/server.js';
 import { healthRoutes } from './admin/health.js';
+import { zipkinApiRoutes } from './admin/zipkin-api.js';
+import { viewerApiRoutes } from './admin/viewer-api.js';
+import { viewerRoutes } from './admin/viewer-assets.js';
 import { adminGuardFor } from './admin/auth.js';
 import { readTlsFiles, type TlsFiles } from './config/tls-files.js';
 import { assertReloadable } from './config/restart-fields.js';
@@ -101,7 +104,10 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   }
 
   const proxy = createProxyServer(() => runtime, { tls: initialFiles.listener, limits: initial.limits });
-  const admin = createAdminServer([...healthRoutes(() => state === 'ready')], { guard: adminGuard });
+  const admin = createAdminServer(
+    [...healthRoutes(() => state === 'ready'), ...zipkinApiRoutes(store), ...viewerApiRoutes(store), ...viewerRoutes()],
+    { guard: adminGuard },
+  );
 
   return {
     store,

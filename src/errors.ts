@@ -17,6 +17,10 @@ export const HOP_ERR = {
   CLIENT_ABORTED: 'HOP_ERR_CLIENT_ABORTED',
   REQUEST_URI_TOO_LONG: 'HOP_ERR_REQUEST_URI_TOO_LONG',
   ADMIN_TOKEN_MISSING: 'HOP_ERR_ADMIN_TOKEN_MISSING',
+  ADMIN_BAD_QUERY: 'HOP_ERR_ADMIN_BAD_QUERY',
+  ADMIN_BAD_SPANS: 'HOP_ERR_ADMIN_BAD_SPANS',
+  ADMIN_BODY_TOO_LARGE: 'HOP_ERR_ADMIN_BODY_TOO_LARGE',
+  ADMIN_UNSUPPORTED_MEDIA: 'HOP_ERR_ADMIN_UNSUPPORTED_MEDIA',
 } as const;
 
 export type HopErrorCode = (typeof HOP_ERR)[keyof typeof HOP_ERR];
@@ -130,5 +134,16 @@ export class AdminTokenMissingError extends HopError {
       HOP_ERR.ADMIN_TOKEN_MISSING,
       `admin listens on ${admin}, which is not a loopback address: set HOPTRACE_ADMIN_TOKEN to the token admin requests must send as "Authorization: Bearer <token>", or bind admin to 127.0.0.1`,
     );
+  }
+}
+
+/** A request to the admin port that cannot be served; `issues` become the plain-text body, one a line. */
+export class AdminRequestError extends HopError {
+  constructor(
+    code: HopErrorCode,
+    readonly status: 400 | 413 | 415,
+    readonly issues: readonly string[],
+  ) {
+    super(code, issues.join('\n'));
   }
 }
