@@ -41,7 +41,11 @@ let traffic: Traffic | undefined;
 let statusTimer: NodeJS.Timeout | undefined;
 let stopping: Promise<void> | undefined;
 
-/** A per-host hoptrace: everything under the app's prefix goes to the app; spans go to the gateway. */
+/**
+ * A per-host hoptrace: everything under the app's prefix goes to the app; spans go to the gateway. The
+ * app behind it is named `<host>-app` (its CLIENT spans' peer.service), so a call that goes no further
+ * shows in the service map as `inventory → inventory-app` rather than as an address.
+ */
 function hostConfig(plan: HostPlan, app: SampleApp, gatewayAdmin: string): unknown {
   return {
     listen: '127.0.0.1:0',
@@ -51,7 +55,7 @@ function hostConfig(plan: HostPlan, app: SampleApp, gatewayAdmin: string): unkno
       serviceName: plan.name,
       exporters: [{ type: 'zipkin', endpoint: `http://${gatewayAdmin}/api/v2/spans` }],
     },
-    routes: [{ name: plan.name, match: { pathPrefix: plan.pathPrefix }, upstream: app.url, timeoutMs: 5_000 }],
+    routes: [{ name: plan.name, peerService: `${plan.name}-app`, match: { pathPrefix: plan.pathPrefix }, upstream: app.url, timeoutMs: 5_000 }],
   };
 }
 
@@ -93,7 +97,6 @@ async function main(): Promise<void> {
   if (stopping !== undefined) return;
 
   traffic = startTraffic(gateway.proxy);
-  const receives = await acceptsSpans(gateway.admin);
 
   const rows = [
     ['gateway', gateway.proxy, '', 'the edge: send requests here'],
@@ -110,7 +113,6 @@ async function main(): Promise<void> {
     'and WebSocket sessions on /feed/live. Try one yourself:',
     `  curl -i 'http://${gateway.proxy}/shop/checkout?sku=tea'`,
     `Configs, logs and process ids: ${dir}`,
-    ...(receives ? [] : ['Note: this hoptrace has no POST /api/v2/spans on its admin port, so the viewer shows only the gateway\'s spans.']),
     '',
     `viewer: http://${gateway.admin}/`,
     '',
@@ -154,13 +156,6 @@ async function waitForRoute(url: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`the gateway did not take its routes within ${GATEWAY_RELOAD_TIMEOUT_MS / 1000} s (last status ${status})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** Whether the admin port takes spans from other hoptraces (an empty batch is a valid POST). */
-async function acceptsSpans(admin: string): Promise<boolean> {
-  const res = await fetch(`http://${admin}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' }).catch(() => undefined);
-  await res?.arrayBuffer();
-  return res !== undefined && res.status < 300;
 }
 
 function shutdown(code: number): Promise<void> {

@@ -182,6 +182,15 @@ const RULES: readonly Rule[] = [
     pattern: /^curl (.+)$/,
     check: async (_match, command) => {
       const walkthrough = await startWalkthrough();
+      if (command.includes('/api/v2/traces')) {
+        // Step 5 reads back the trace of step 4: send that request first, then wait for its spans.
+        await (await fetch(`http://${walkthrough.proxy}/`)).text();
+        const found = await waitFor(async () => {
+          const run = await sh(walkthrough.substitute(command));
+          return run.code === 0 && run.stdout.includes('"serviceName":"example"') && run;
+        }, 10_000, 'the walk-through trace in the query API');
+        expect(JSON.parse(found.stdout)).toHaveLength(1);
+      }
       const run = await sh(walkthrough.substitute(command));
       expect(run.code, run.stderr).toBe(0);
       if (/\s-i\s/.test(command)) {

@@ -18,22 +18,22 @@ import { startZipkinReceiver } from '../helpers/zipkin-receiver.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEMO = join(ROOT, 'dist/tools/demo/run.js');
 
-/** A checkout as one trace: each span as `KIND service name`, with its parent's. */
+/** A checkout as one trace: each span as `KIND service name` (name in lower case), with its parent's. */
 const CHECKOUT_TREE = [
-  'SERVER gateway GET /shop <- (root)',
-  'CLIENT gateway GET /shop <- SERVER gateway GET /shop',
-  'SERVER shop GET /shop <- CLIENT gateway GET /shop',
-  'CLIENT shop GET /shop <- SERVER shop GET /shop',
-  'SERVER orders POST /orders <- CLIENT shop GET /shop',
-  'CLIENT orders POST /orders <- SERVER orders POST /orders',
-  'SERVER inventory GET /stock <- CLIENT orders POST /orders',
-  'CLIENT inventory GET /stock <- SERVER inventory GET /stock',
+  'SERVER gateway get /shop <- (root)',
+  'CLIENT gateway get /shop <- SERVER gateway get /shop',
+  'SERVER shop get /shop <- CLIENT gateway get /shop',
+  'CLIENT shop get /shop <- SERVER shop get /shop',
+  'SERVER orders post /orders <- CLIENT shop get /shop',
+  'CLIENT orders post /orders <- SERVER orders post /orders',
+  'SERVER inventory get /stock <- CLIENT orders post /orders',
+  'CLIENT inventory get /stock <- SERVER inventory get /stock',
 ];
 
 /** A browse: the shop calls the inventory without the trace headers, so the trace ends at the shop... */
 const BROWSE_TREE = CHECKOUT_TREE.slice(0, 4);
 /** ...and the inventory's hoptrace starts a trace of its own. */
-const ORPHAN_INVENTORY_TREE = ['SERVER inventory GET /stock <- (root)', 'CLIENT inventory GET /stock <- SERVER inventory GET /stock'];
+const ORPHAN_INVENTORY_TREE = ['SERVER inventory get /stock <- (root)', 'CLIENT inventory get /stock <- SERVER inventory get /stock'];
 
 interface Demo {
   stdout: () => string;
@@ -90,7 +90,8 @@ function isAlive(pid: number): boolean {
 
 /** The span tree of one trace, as sorted `KIND service name <- parent` lines. */
 function tree(spans: readonly ZipkinSpan[]): string[] {
-  const label = (span: ZipkinSpan): string => `${span.kind} ${span.localEndpoint?.serviceName} ${span.name}`;
+  // Zipkin's query API gives span names in lower case, as Zipkin itself does; the exporters send them as they are.
+  const label = (span: ZipkinSpan): string => `${span.kind} ${span.localEndpoint?.serviceName} ${span.name?.toLowerCase()}`;
   const byId = new Map(spans.map((span) => [span.id, span]));
   return spans
     .map((span) => {
@@ -141,6 +142,8 @@ describe('npm run demo', () => {
       return (await res.json()) as ZipkinSpan[][];
     };
     const traces = await settle(readTraces, (all) => tracesFor(all, '/shop/checkout')[0]?.length === CHECKOUT_TREE.length);
+    const services = (await (await fetch(new URL('services', api))).json()) as string[];
+    expect(services).toEqual(expect.arrayContaining(['gateway', 'shop', 'orders', 'inventory']));
 
     const checkout = tracesFor(traces, '/shop/checkout')[0]!;
     // The same trace, read by id, as a user quoting a traceresponse would.
