@@ -21,7 +21,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY routes.schema.json ./
-COPY viewer* ./viewer/
+COPY viewer ./viewer
 COPY examples/docker/routes.json /etc/hoptrace/routes.json
 USER node
 # 8080: the proxy. 9901: the admin port (health, metrics, viewer); it binds 127.0.0.1 unless the config says

@@ -32,6 +32,7 @@ import {
   dockerInstructions,
   kubernetesObjects,
   ROOT,
+  runtimeFiles,
   systemdUnit,
 } from '../helpers/deploy-examples.js';
 import { startUpstream } from '../helpers/upstream.js';
@@ -258,7 +259,7 @@ const RULES: readonly Rule[] = [
       const sources = match[1]!.split(' ');
       for (const source of sources) expect(existsSync(join(ROOT, source)), source).toBe(true);
       // What the CLI reads at run time; the Dockerfile's runtime stage copies the same.
-      expect(sources).toEqual(expect.arrayContaining(['bin', 'dist', 'node_modules', 'package.json', 'routes.schema.json']));
+      expect(sources).toEqual(expect.arrayContaining([...runtimeFiles(), 'node_modules', 'package.json']));
       expect(systemdUnit(join(ROOT, UNIT_FILE)).Service?.WorkingDirectory).toEqual([match[2]]);
     },
   },

@@ -68,6 +68,11 @@ function copies(instructions: Instruction[], stage: number): Array<{ sources: st
     });
 }
 
+/** What an installed hoptrace needs besides node_modules and package.json: package.json's `files`. */
+export function runtimeFiles(): string[] {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] }).files;
+}
+
 export async function checkDockerfile(): Promise<string[]> {
   const problems: string[] = [];
   const instructions = dockerInstructions();
@@ -98,10 +103,12 @@ export async function checkDockerfile(): Promise<string[]> {
   for (const file of needed) if (!buildSources.includes(file)) problems.push(`the build stage does not copy ${file}, which npm run build reads`);
   if (!instructions.some((i) => i.stage === 0 && i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args))) problems.push('the build stage does not run npm ci');
 
-  // The runtime stage has what the CLI reads at run time, and no dev dependencies.
+  // The runtime stage has what the CLI reads at run time (package.json's `files`), and no dev dependencies.
   const runtime = copies(instructions, lastStage);
   const runtimeSources = runtime.flatMap((c) => c.sources);
-  for (const file of ['package.json', 'bin', 'routes.schema.json']) if (!runtimeSources.includes(file)) problems.push(`the runtime stage does not copy ${file}`);
+  for (const file of ['package.json', ...runtimeFiles().filter((f) => f !== 'dist')]) {
+    if (!runtimeSources.includes(file)) problems.push(`the runtime stage does not copy ${file}`);
+  }
   if (!runtime.some((c) => c.from !== undefined && c.sources.includes('/app/dist'))) problems.push('the runtime stage does not copy dist/ from the build stage');
   const install = instructions.find((i) => i.stage === lastStage && i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
   if (install === undefined || !install.args.includes('--omit=dev') || !install.args.includes('--ignore-scripts')) {
