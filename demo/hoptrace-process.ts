@@ -9,7 +9,7 @@
  * a hoptrace exit at once without flushing its spans.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../scripts/project-root.js';
 
@@ -70,7 +70,7 @@ export async function startHoptrace(name: string, config: unknown, dir: string, 
   });
   // Anything it prints later (a console exporter, say) goes to its log, not the demo's output.
   child.stdout!.removeAllListeners('data');
-  child.stdout!.on('data', (chunk: string) => appendLog(logPath, chunk));
+  child.stdout!.pipe(createWriteStream(logPath, { flags: 'a' }));
 
   let stopping: Promise<number | string> | undefined;
   return {
@@ -93,15 +93,6 @@ export async function startHoptrace(name: string, config: unknown, dir: string, 
       child.kill('SIGHUP');
     },
   };
-}
-
-function appendLog(path: string, text: string): void {
-  const fd = openSync(path, 'a');
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The last lines of a log, for an error message. */

@@ -46,11 +46,12 @@ let stopping: Promise<void> | undefined;
  * app behind it is named `<host>-app` (its CLIENT spans' peer.service), so a call that goes no further
  * shows in the service map as `inventory → inventory-app` rather than as an address.
  */
-function hostConfig(plan: HostPlan, app: SampleApp, gatewayAdmin: string): unknown {
+function hostConfig(plan: HostPlan, app: SampleApp, gatewayAdmin: string, dir: string): unknown {
   return {
     listen: '127.0.0.1:0',
     admin: '127.0.0.1:0',
     drainTimeoutMs: 2_000,
+    accessLog: { destination: join(dir, `${plan.name}-access.log`) },
     tracing: {
       serviceName: plan.name,
       exporters: [{ type: 'zipkin', endpoint: `http://${gatewayAdmin}/api/v2/spans` }],
@@ -60,7 +61,7 @@ function hostConfig(plan: HostPlan, app: SampleApp, gatewayAdmin: string): unkno
 }
 
 /** The gateway: the edge, in front of the shop and the feed. Its own spans stay in its built-in store. */
-function gatewayConfig(shop?: HoptraceProcess, feed?: HoptraceProcess): unknown {
+function gatewayConfig(dir: string, shop?: HoptraceProcess, feed?: HoptraceProcess): unknown {
   const routes =
     shop === undefined || feed === undefined
       ? []
@@ -68,7 +69,14 @@ function gatewayConfig(shop?: HoptraceProcess, feed?: HoptraceProcess): unknown 
           { name: 'shop', peerService: 'shop', match: { pathPrefix: '/shop' }, upstream: `http://${shop.proxy}`, timeoutMs: 10_000 },
           { name: 'feed', peerService: 'feed', match: { pathPrefix: '/feed' }, upstream: `http://${feed.proxy}` },
         ];
-  return { listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, tracing: { serviceName: 'gateway' }, routes };
+  return {
+    listen: '127.0.0.1:0',
+    admin: '127.0.0.1:0',
+    drainTimeoutMs: 2_000,
+    accessLog: { destination: join(dir, 'gateway-access.log') },
+    tracing: { serviceName: 'gateway' },
+    routes,
+  };
 }
 
 async function main(): Promise<void> {
@@ -78,13 +86,13 @@ async function main(): Promise<void> {
 
   // The gateway starts first, with no routes, because every other hoptrace needs its admin address; once
   // they are up it gets its routes by a reload (SIGHUP), as a running proxy would.
-  const gateway = await startHoptrace('gateway', gatewayConfig(), dir, env);
+  const gateway = await startHoptrace('gateway', gatewayConfig(dir), dir, env);
   track(gateway);
   const started = await Promise.all(
     HOSTS.map(async (plan) => {
       const app = await plan.start(peers);
       apps.push(app);
-      const hoptrace = await startHoptrace(plan.name, hostConfig(plan, app, gateway.admin), dir, env);
+      const hoptrace = await startHoptrace(plan.name, hostConfig(plan, app, gateway.admin, dir), dir, env);
       track(hoptrace);
       return { plan, app, hoptrace };
     }),
@@ -92,7 +100,7 @@ async function main(): Promise<void> {
   const host = (name: HostPlan['name']): HoptraceProcess => started.find((entry) => entry.plan.name === name)!.hoptrace;
   peers.orders = `http://${host('orders').proxy}`;
   peers.inventory = `http://${host('inventory').proxy}`;
-  gateway.reload(gatewayConfig(host('shop'), host('feed')));
+  gateway.reload(gatewayConfig(dir, host('shop'), host('feed')));
   await waitForRoute(`http://${gateway.proxy}/shop/ping`);
   if (stopping !== undefined) return;
 
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
     'GET /shop/browse (the shop does not forward the trace headers, so its inventory call is a trace of its own),',
     'and WebSocket sessions on /feed/live. Try one yourself:',
     `  curl -i 'http://${gateway.proxy}/shop/checkout?sku=tea'`,
-    `Configs, logs and process ids: ${dir}`,
+    `Configs, logs (<host>.log), access logs (<host>-access.log, with each request's trace_id) and process ids: ${dir}`,
     '',
     `viewer: http://${gateway.admin}/`,
     '',

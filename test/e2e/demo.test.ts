@@ -68,7 +68,7 @@ async function startDemo(env: NodeJS.ProcessEnv = {}): Promise<Demo> {
     20_000,
     'the viewer line',
   );
-  dir = /^Configs, logs and process ids: (\S+)$/m.exec(out)![1]!;
+  dir = /^Configs, logs .* and process ids: (\S+)$/m.exec(out)![1]!;
   const gateway = /^ {2}gateway +(127\.0\.0\.1:\d+) /m.exec(out)![1]!;
   return { stdout: () => out, exited, viewer, gateway, dir, interrupt: () => child.kill('SIGINT') };
 }
