@@ -36,4 +36,15 @@ describe('README and --help facts', () => {
     const block = /^```json\n([\s\S]*?)^```$/m.exec(walkthrough)![1]!;
     expect(JSON.parse(block)).toEqual(JSON.parse(readFileSync(join(ROOT, 'routes.json'), 'utf8')));
   });
+
+  it('link only to headings that exist', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+    const anchors = new Set(
+      [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')),
+    );
+    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(3);
+    expect(links.filter((link) => !anchors.has(link))).toEqual([]);
+  });
 });
