@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -59,6 +59,8 @@ async function startDemo(env: NodeJS.ProcessEnv = {}): Promise<Demo> {
     }
     // The hoptraces run in process groups of their own; whatever the demo left behind goes here.
     for (const pid of dir === undefined ? [] : demoPids(dir)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    // The demo keeps its folder of configs and logs for the user to read; a test run does not need it.
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
   const viewer = await waitFor(
     () => {
