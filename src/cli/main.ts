@@ -11,12 +11,14 @@ import { readTlsFiles } from '../config/tls-files.js';
 import { ADMIN_TOKEN_ENV } from '../admin/auth.js';
 import { createLogger } from '../log.js';
 import { reportConfigError } from './config-report.js';
+import { explainBadArguments, explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
 
 const USAGE = `Usage: hoptrace [--config routes.json] [--check]
 
-A tracing reverse proxy: every request that crosses it is traced (W3C traceparent continued or started,
-a span per hop) and its spans exported to Zipkin, an OTLP backend, or the built-in viewer.
+A tracing reverse proxy for services that have no tracing of their own: put it in front of one, and every
+request that crosses it is traced (W3C traceparent continued or started, a span per hop) and its spans
+exported to Zipkin, an OTLP backend, or the built-in viewer. The service does not change.
 
 Options:
   -c, --config <file>  the routes file (default: ./routes.json)
@@ -24,9 +26,19 @@ Options:
   -v, --version        print the version
   -h, --help           print this help
 
-Once started it prints "listening proxy=<addr> admin=<addr>"; open the admin address in a browser to see
-traces. SIGTERM/SIGINT drain and exit, SIGHUP reloads the config.
-Docs: README.md, and routes.schema.json for every config field.`;
+Examples:
+  hoptrace --check --config routes.json          validate a config before using it
+  hoptrace --config /etc/hoptrace/routes.json    run with that config
+
+Once started it prints "listening proxy=<addr> admin=<addr>": send requests to the proxy address, and open
+the admin address in a browser to see the traces. SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config.
+
+Environment: OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_PROPAGATORS,
+OTEL_EXPORTER_ZIPKIN_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and
+OTEL_EXPORTER_OTLP_HEADERS override the file. HOPTRACE_ADMIN_TOKEN is the token the admin port requires
+when it binds anything but loopback. HOPTRACE_LOG_LEVEL sets the log level (default info); logs are JSON
+lines on stderr.
+Docs: README.md (a walk-through, and every config field), routes.schema.json (for editors).`;
 
 export async function main(argv: readonly string[]): Promise<void> {
   let args;
@@ -43,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       allowPositionals: false,
     }).values;
   } catch (error) {
-    process.stderr.write(`hoptrace: ${(error as Error).message}\nRun "hoptrace --help" for the options.\n`);
+    printLines(explainBadArguments(error as Error, argv));
     process.exitCode = 1;
     return;
   }
@@ -85,7 +97,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     addresses = await app.start();
   } catch (error) {
-    process.stderr.write(`hoptrace: cannot start: ${(error as Error).message}\n`);
+    printLines(explainStartError(error, config));
     await app.close();
     process.exitCode = 1;
     return;
@@ -119,6 +131,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGHUP', () => {
     if (!stopping) void reloader.reload('SIGHUP');
   });
+}
+
+function printLines(lines: readonly string[]): void {
+  process.stderr.write(`${lines.join('\n')}\n`);
 }
 
 function version(): string {
