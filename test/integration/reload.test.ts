@@ -11,7 +11,9 @@ import { startProxy } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** The same defaults as startProxy, for the config a test reloads to. */
-const configFor = (json: Record<string, unknown>) => buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, ...json });
+// As in startProxy: no access log, which would go to the test runner's stdout.
+const configFor = (json: Record<string, unknown>) =>
+  buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, accessLog: { enabled: false }, ...json });
 
 describe('reload', () => {
   it('finishes a request in flight on the old upstream while a new request goes to the new one', async () => {
