@@ -19,6 +19,12 @@ import type { HopRuntime } from './proxy/http-hop.js';
 import { NO_LISTENER, type HopListener } from './proxy/hop-record.js';
 import { createAdminServer } from './admin/server.js';
 import { healthRoutes } from './admin/health.js';
+import { zipkinApiRoutes } from './admin/zipkin-api.js';
+import { viewerApiRoutes } from './admin/viewer-api.js';
+import { viewerRoutes } from './admin/viewer-assets.js';
+import { adminGuardFor } from './admin/auth.js';
+import { readTlsFiles, type TlsFiles } from './config/tls-files.js';
+import { assertReloadable } from './config/restart-fields.js';
 import { silentLogger, type Logger } from './log.js';
 
 export interface AppOptions {
@@ -28,6 +34,8 @@ export interface AppOptions {
   readonly processor?: Partial<Omit<BoundedProcessorOptions, 'name'>>;
   readonly store?: SpanStoreOptions;
   readonly listener?: HopListener;
+  /** HOPTRACE_ADMIN_TOKEN: required when `admin` binds beyond loopback (SPEC §2); never part of the config. */
+  readonly adminToken?: string;
 }
 
 export interface Addresses {
@@ -49,7 +57,10 @@ export interface App {
   isReady(): boolean;
 }
 
+/** Throws, before anything is opened, when the admin token is missing or a TLS file cannot be used. */
 export function createApp(initial: HopConfig, options: AppOptions = {}): App {
+  const adminGuard = adminGuardFor(initial.admin, options.adminToken);
+  const initialFiles = readTlsFiles(initial);
   const logger = options.logger ?? silentLogger();
   const store = createSpanStore(options.store);
   const forwarder = createForwarder();
@@ -65,7 +76,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
 
   let config = initial;
   let pipeline = buildPipeline(config);
-  let runtime = buildRuntime(config, pipeline);
+  let runtime = buildRuntime(config, pipeline, initialFiles);
   let state: 'new' | 'ready' | 'draining' | 'closed' = 'new';
 
   function buildPipeline(from: HopConfig): ExportPipeline {
@@ -77,18 +88,26 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     });
   }
 
-  function buildRuntime(from: HopConfig, exports: ExportPipeline): HopRuntime {
+  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles): HopRuntime {
     return {
-      table: createRouteTable(from.routes),
-      tracing: createTracing(from.tracing, exports.processors),
+      table: createRouteTable(from.routes, {
+        agentFor: (route, target) =>
+          target.protocol === 'https:'
+            ? forwarder.httpsAgent(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
+            : undefined,
+      }),
+      tracing: createTracing(from.tracing, exports.processors, from.routes),
       forwarder,
       listener,
       defaultService: from.tracing.serviceName,
     };
   }
 
-  const proxy = createProxyServer(() => runtime);
-  const admin = createAdminServer([...healthRoutes(() => state === 'ready')]);
+  const proxy = createProxyServer(() => runtime, { tls: initialFiles.listener, limits: initial.limits });
+  const admin = createAdminServer(
+    [...healthRoutes(() => state === 'ready'), ...zipkinApiRoutes(store), ...viewerApiRoutes(store), ...viewerRoutes()],
+    { guard: adminGuard },
+  );
 
   return {
     store,
@@ -100,10 +119,14 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       return { proxy: proxyAddress, admin: adminAddress };
     },
     async reload(next) {
+      // Certificates are re-read on every reload; an unreadable one rejects the reload, the old config stays.
+      assertReloadable(config, next);
+      const files = readTlsFiles(next);
       const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
       const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
       const previous = pipeline;
-      runtime = buildRuntime(next, nextPipeline);
+      runtime = buildRuntime(next, nextPipeline, files);
+      proxy.update({ tls: files.listener, limits: next.limits });
       config = next;
       pipeline = nextPipeline;
       if (exportersChanged) await previous.shutdown();

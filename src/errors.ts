@@ -15,6 +15,12 @@ export const HOP_ERR = {
   UPSTREAM_DNS: 'HOP_ERR_UPSTREAM_DNS',
   UPSTREAM_TLS: 'HOP_ERR_UPSTREAM_TLS',
   CLIENT_ABORTED: 'HOP_ERR_CLIENT_ABORTED',
+  REQUEST_URI_TOO_LONG: 'HOP_ERR_REQUEST_URI_TOO_LONG',
+  ADMIN_TOKEN_MISSING: 'HOP_ERR_ADMIN_TOKEN_MISSING',
+  ADMIN_BAD_QUERY: 'HOP_ERR_ADMIN_BAD_QUERY',
+  ADMIN_BAD_SPANS: 'HOP_ERR_ADMIN_BAD_SPANS',
+  ADMIN_BODY_TOO_LARGE: 'HOP_ERR_ADMIN_BODY_TOO_LARGE',
+  ADMIN_UNSUPPORTED_MEDIA: 'HOP_ERR_ADMIN_UNSUPPORTED_MEDIA',
 } as const;
 
 export type HopErrorCode = (typeof HOP_ERR)[keyof typeof HOP_ERR];
@@ -100,5 +106,44 @@ export class ClientAbortedError extends HopError {
   readonly errorType = 'client_aborted';
   constructor() {
     super(HOP_ERR.CLIENT_ABORTED, 'the client closed the connection before the response was complete');
+  }
+}
+
+/** The request line or header block is over `limits` (size or count): 431, nothing forwarded. */
+export class RequestHeadersTooLargeError extends ResponseError {
+  readonly status = 431;
+  readonly errorType = 'headers_too_large';
+  constructor() {
+    super(HOP_ERR.REQUEST_HEADERS_TOO_LARGE, 'the request headers are too large');
+  }
+}
+
+/** The request target is longer than `limits.maxUrlLength`: 414, nothing forwarded. */
+export class RequestUriTooLongError extends ResponseError {
+  readonly status = 414;
+  readonly errorType = 'uri_too_long';
+  constructor() {
+    super(HOP_ERR.REQUEST_URI_TOO_LONG, 'the request URL is too long');
+  }
+}
+
+/** The admin port is open beyond loopback but no token was given (SPEC §2); the message names no secret. */
+export class AdminTokenMissingError extends HopError {
+  constructor(admin: string) {
+    super(
+      HOP_ERR.ADMIN_TOKEN_MISSING,
+      `admin listens on ${admin}, which is not a loopback address: set HOPTRACE_ADMIN_TOKEN to the token admin requests must send as "Authorization: Bearer <token>", or bind admin to 127.0.0.1`,
+    );
+  }
+}
+
+/** A request to the admin port that cannot be served; `issues` become the plain-text body, one a line. */
+export class AdminRequestError extends HopError {
+  constructor(
+    code: HopErrorCode,
+    readonly status: 400 | 413 | 415,
+    readonly issues: readonly string[],
+  ) {
+    super(code, issues.join('\n'));
   }
 }

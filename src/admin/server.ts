@@ -4,6 +4,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { AdminGuard } from './auth.js';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -20,10 +21,24 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-export function createAdminServer(routes: readonly AdminRoute[]): AdminServer {
+export interface AdminServerOptions {
+  /** Runs before routing, so a request without the token learns nothing, not even which paths exist. */
+  readonly guard?: AdminGuard;
+}
+
+export function createAdminServer(routes: readonly AdminRoute[], options: AdminServerOptions = {}): AdminServer {
   const sockets = new Set<Socket>();
+  const { guard } = options;
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://admin');
+    } catch {
+      // An absolute-form target that is no URL (`http://[`) would otherwise throw out of the handler.
+      sendJson(res, 400, { error: 'bad_request' });
+      return;
+    }
+    if (guard !== undefined && !guard(req, res, url.pathname)) return;
     const route = routes.find(
       (candidate) =>
         (candidate.prefix === true ? url.pathname.startsWith(candidate.path) : url.pathname === candidate.path) &&

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
+import { readTlsFiles } from '../config/tls-files.js';
+import { ADMIN_TOKEN_ENV } from '../admin/auth.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
 
@@ -56,6 +58,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   let config;
   try {
     config = await loadConfig(path);
+    if (args.check) readTlsFiles(config); // the certificate, key and CA files must be usable too
   } catch (error) {
     reportConfigError(path, error);
     process.exitCode = 1;
@@ -67,7 +70,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 
   const logger = createLogger();
-  const app = createApp(config, { logger });
+  let app;
+  try {
+    // The admin token comes from the environment only, never the file (SPEC §2).
+    app = createApp(config, { logger, adminToken: process.env[ADMIN_TOKEN_ENV] });
+  } catch (error) {
+    process.stderr.write(`hoptrace: cannot start: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   let addresses;
   try {
     addresses = await app.start();
@@ -102,14 +113,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {
-    loadConfig(path).then(
-      (next) => app.reload(next),
-      (error: unknown) => {
+    // A reload can also fail after loading (an unreadable certificate): both keep the running config.
+    loadConfig(path)
+      .then((next) => app.reload(next))
+      .catch((error: unknown) => {
         const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
         logger.error({ issues }, 'config reload rejected; keeping the running config');
         for (const issue of issues) process.stderr.write(`${issue}\n`);
-      },
-    );
+      });
   });
 }
 

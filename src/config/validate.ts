@@ -39,6 +39,8 @@ function describe(error: ErrorObject): string | undefined {
   switch (error.keyword) {
     case 'if':
       return undefined; // the failing then/else branch reports the real problem
+    case 'propertyNames':
+      return undefined; // the failing name's own error (the errorMessage of the name schema) says what is wrong
     case 'required':
       return `${join(path, String(error.params.missingProperty))}: is required`;
     case 'additionalProperties':

@@ -6,6 +6,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ExporterConfig } from '../config/types.js';
 import { createBoundedProcessor, type BoundedProcessor, type BoundedProcessorOptions, type ExportStats } from './bounded-processor.js';
 import { createConsoleExporter } from './console.js';
+import { createOtlpExporter } from './otlp.js';
 import { createStoreExporter, type SpanStore } from './span-store.js';
 import { createZipkinExporter } from './zipkin.js';
 
@@ -47,6 +48,8 @@ function exporterFor(config: ExporterConfig): SpanExporter {
   switch (config.type) {
     case 'zipkin':
       return createZipkinExporter(config.endpoint);
+    case 'otlp':
+      return createOtlpExporter({ endpoint: config.endpoint, headers: config.headers });
     case 'console':
       return createConsoleExporter();
   }

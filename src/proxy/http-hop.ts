@@ -22,7 +22,9 @@ import { hostWithoutPort } from '../routing/match.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
-import { headersGetter, outgoingSetter } from '../tracing/propagation.js';
+import { formatTraceParent, headersGetter, outgoingSetter } from '../tracing/propagation.js';
+import { serverLinks, serverParent } from '../tracing/trust.js';
+import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
 import type { Forwarder, ForwardHandlers } from './forward.js';
 import { cleanOutgoingHeaders, cleanResponseHeaders } from './hop-headers.js';
 import type { HopListener } from './hop-record.js';
@@ -82,9 +84,14 @@ export class HttpHop implements ForwardHandlers {
     const route = runtime.table.match(method, where.host, where.path);
     this.route = route;
 
-    const tracer = runtime.tracing.tracerFor(route?.service ?? runtime.defaultService);
-    const parent = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
+    const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
+    const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
+    const parent = serverParent(incoming, trustIncomingContext);
     const isTls = (req.socket as TLSSocket).encrypted === true;
+    // SPEC §3: no header value unless the route lists it, no query value unless listed (capture.ts).
+    const capture = route?.capture ?? NO_CAPTURE;
+    const query = redactQuery(where.search, capture.queryParams);
+    const requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
     this.serverSpan = startServerSpan(tracer, parent, {
       method,
       path: where.path,
@@ -96,9 +103,14 @@ export class HttpHop implements ForwardHandlers {
       protocolVersion: req.httpVersion,
       routeName: route?.name,
       httpRoute: route?.httpRoute,
+      links: serverLinks(incoming, trustIncomingContext),
+      query,
     });
+    if (requestHeaders !== undefined) this.serverSpan.setAttributes(requestHeaders);
     this.serverContext = contextWith(parent, this.serverSpan);
-    if (runtime.tracing.config.traceResponse) res.setHeader(TRACE_RESPONSE_HEADER, traceResponse(this.serverSpan));
+    // W3C Trace Context Level 2 `traceresponse`: the trace and SERVER span this request belongs to.
+    const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(this.serverContext) : undefined;
+    if (traceResponse !== undefined) res.setHeader(TRACE_RESPONSE_HEADER, traceResponse);
 
     if (route === undefined) {
       this.fail(new RouteNotFoundError());
@@ -110,11 +122,12 @@ export class HttpHop implements ForwardHandlers {
     this.clientSpan = startClientSpan(tracer, this.serverContext, {
       method,
       httpRoute: route.httpRoute,
-      url: `${target.protocol}//${target.hostname}:${target.port}${target.basePath}${forwardedPath(route, where.path)}`,
+      url: `${target.protocol}//${target.hostname}:${target.port}${target.basePath}${forwardedPath(route, where.path)}${query === undefined ? '' : `?${query}`}`,
       serverAddress: target.hostname,
       serverPort: target.port,
       peerService: route.config.peerService,
     });
+    if (requestHeaders !== undefined) this.clientSpan.setAttributes(requestHeaders);
     if (where.authority !== undefined) req.headers.host = where.authority;
     if (route.config.stripPrefix || where.authority !== undefined) req.url = forwardedPath(route, where.path) + where.search;
     this.timer = setTimeout(() => this.onTimeout(), route.config.timeoutMs);
@@ -132,6 +145,12 @@ export class HttpHop implements ForwardHandlers {
     const clientSpan = this.clientSpan!;
     recordClientStatus(clientSpan, proxyRes.statusCode ?? 0);
     cleanResponseHeaders(proxyRes.headers);
+    // The client gets the upstream's headers, so both spans record the listed ones.
+    const responseHeaders = headerAttributes(this.route!.capture.responseHeaders, proxyRes.headers);
+    if (responseHeaders !== undefined) {
+      clientSpan.setAttributes(responseHeaders);
+      this.serverSpan.setAttributes(responseHeaders);
+    }
     // Our traceresponse names this hop's trace; the upstream's own would name a trace the client is not in.
     if (this.runtime.tracing.config.traceResponse) delete proxyRes.headers[TRACE_RESPONSE_HEADER];
     proxyRes.once('end', () => {
@@ -264,10 +283,4 @@ function hostPort(host: string | undefined): number | undefined {
   if (colon === -1 || host.indexOf(']', colon) !== -1) return undefined;
   const port = Number(host.slice(colon + 1));
   return Number.isInteger(port) ? port : undefined;
-}
-
-/** W3C Trace Context Level 2 `traceresponse`: version 00, trace id, the server span's id, flags. */
-function traceResponse(span: Span): string {
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  return `00-${traceId}-${spanId}-${traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
 }

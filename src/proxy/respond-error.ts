@@ -19,6 +19,19 @@ export function respondError(res: ServerResponse, error: ResponseError, serverSp
     res.destroy();
     return;
   }
+  writeErrorBody(res, error);
+}
+
+/**
+ * A request refused before it is traced or forwarded (over `limits`). The connection is closed after the
+ * answer: a client that sent this may not be finished sending, and is not worth keeping.
+ */
+export function respondRefused(res: ServerResponse, error: ResponseError): void {
+  res.shouldKeepAlive = false;
+  writeErrorBody(res, error);
+}
+
+function writeErrorBody(res: ServerResponse, error: ResponseError): void {
   const body = JSON.stringify({ error: error.errorType, message: error.message });
   res.writeHead(error.status, {
     'content-type': 'application/json; charset=utf-8',

@@ -2,8 +2,10 @@
  * The immutable route table built from one config. A reload builds a new table and swaps one reference;
  * requests already in flight keep the table they started with.
  */
+import type { Agent } from 'node:http';
 import type { RouteConfig } from '../config/types.js';
-import { createBalancer, type Balancer } from './balance.js';
+import { createCapturePolicy, type CapturePolicy } from '../tracing/capture.js';
+import { createBalancer, type Balancer, type Target } from './balance.js';
 import { compileMatch, type Matcher } from './match.js';
 
 export interface Route {
@@ -14,6 +16,13 @@ export interface Route {
   readonly httpRoute: string;
   readonly balancer: Balancer;
   readonly matches: Matcher;
+  /** What the route's spans record beyond the defaults (headers, query values), compiled once. */
+  readonly capture: CapturePolicy;
+}
+
+export interface RouteTableOptions {
+  /** The agent for each target of a route, chosen once when the table is built. */
+  readonly agentFor?: (route: RouteConfig, target: Target) => Agent | undefined;
 }
 
 export interface RouteTable {
@@ -22,14 +31,16 @@ export interface RouteTable {
   match(method: string, host: string, path: string): Route | undefined;
 }
 
-export function createRouteTable(configs: readonly RouteConfig[]): RouteTable {
+export function createRouteTable(configs: readonly RouteConfig[], options: RouteTableOptions = {}): RouteTable {
+  const { agentFor } = options;
   const routes: Route[] = configs.map((config) => ({
     config,
     name: config.name,
     service: config.service,
     httpRoute: config.match.pathPrefix ?? '/',
-    balancer: createBalancer(config.targets),
+    balancer: createBalancer(config.targets, agentFor && ((target) => agentFor(config, target))),
     matches: compileMatch(config.match),
+    capture: createCapturePolicy(config.capture),
   }));
   return {
     routes,

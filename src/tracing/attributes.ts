@@ -5,7 +5,9 @@
 export {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_HEADER,
   ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_HEADER,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
   ATTR_NETWORK_PROTOCOL_VERSION,
@@ -42,3 +44,7 @@ export const INCOMING_TRACE_HEADERS: readonly string[] = [
   'x-b3-flags',
   'uber-trace-id',
 ];
+
+/** W3C Trace Context `tracestate` and W3C Baggage `baggage`: size-capped on arrival (limits). */
+export const TRACE_STATE_HEADER = 'tracestate';
+export const BAGGAGE_HEADER = 'baggage';

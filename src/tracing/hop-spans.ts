@@ -3,7 +3,7 @@
  * response, and a CLIENT span, its child, for each attempt to reach the upstream. Context is passed
  * explicitly; nothing relies on a global context manager.
  */
-import { type Attributes, type Context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, type Link, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
@@ -17,6 +17,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
   ATTR_URL_PATH,
+  ATTR_URL_QUERY,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from './attributes.js';
@@ -33,6 +34,10 @@ export interface ServerSpanInfo {
   /** The matched route's name and `http.route`; undefined when no route matched. */
   readonly routeName: string | undefined;
   readonly httpRoute: string | undefined;
+  /** Contexts the span is linked to without being their child (an untrusted incoming trace). */
+  readonly links?: Link[];
+  /** `url.query` as the route's capture policy redacted it (capture.ts); undefined when there is none. */
+  readonly query?: string;
 }
 
 export interface ClientSpanInfo {
@@ -57,8 +62,9 @@ export function startServerSpan(tracer: Tracer, parent: Context, info: ServerSpa
   if (info.userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = info.userAgent;
   if (info.httpRoute !== undefined) attributes[ATTR_HTTP_ROUTE] = info.httpRoute;
   if (info.routeName !== undefined) attributes[ATTR_HOPTRACE_ROUTE] = info.routeName;
+  if (info.query !== undefined) attributes[ATTR_URL_QUERY] = info.query;
   const name = info.httpRoute === undefined ? info.method : `${info.method} ${info.httpRoute}`;
-  return tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  return tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: info.links }, parent);
 }
 
 export function startClientSpan(tracer: Tracer, server: Context, info: ClientSpanInfo): Span {

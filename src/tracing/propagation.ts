@@ -1,14 +1,13 @@
 /**
- * The propagator for a config's `tracing.propagation`, built from OpenTelemetry's own propagators. Header
- * carriers are Node's lower-cased `IncomingHttpHeaders` on the way in and the outgoing `ClientRequest` on
- * the way out.
+ * The header carriers of a hop: Node's lower-cased `IncomingHttpHeaders` on the way in, the outgoing
+ * `ClientRequest` on the way out. The propagator itself (one file per format plus the dispatcher that picks
+ * the first valid context) lives in propagation/.
  */
 import type { OutgoingMessage, IncomingHttpHeaders } from 'node:http';
-import type { TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
-import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
-import type { PropagationFormat } from '../config/types.js';
+import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+
+export { createPropagator } from './propagation/composite.js';
+export { formatTraceParent } from './propagation/tracecontext.js';
 
 export const headersGetter: TextMapGetter<IncomingHttpHeaders> = {
   keys: (carrier) => Object.keys(carrier),
@@ -20,19 +19,3 @@ export const outgoingSetter: TextMapSetter<OutgoingMessage> = {
     carrier.setHeader(key, value);
   },
 };
-
-export function createPropagator(formats: readonly PropagationFormat[]): TextMapPropagator {
-  const propagators = formats.map(propagatorFor);
-  return propagators.length === 1 ? propagators[0]! : new CompositePropagator({ propagators });
-}
-
-function propagatorFor(format: PropagationFormat): TextMapPropagator {
-  switch (format) {
-    case 'tracecontext':
-      return new W3CTraceContextPropagator();
-    case 'b3':
-      return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
-    case 'jaeger':
-      return new JaegerPropagator();
-  }
-}

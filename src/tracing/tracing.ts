@@ -1,45 +1,84 @@
 /**
- * One `Tracing` per config: a tracer per service name (each with its own resource, so Zipkin's
- * localEndpoint and OTLP's resource both name the route's service), all feeding the same span processors,
- * plus the propagator. Nothing here is global: two apps in one process do not share tracer state.
+ * One `Tracing` per config: a tracer per service name and sampler (each provider with its own resource, so
+ * Zipkin's localEndpoint and OTLP's resource both name the route's service), all feeding the same span
+ * processors, plus the propagator. Everything a route needs is built here, once per config, so a request
+ * does one map lookup for it. Nothing here is global: two apps in one process do not share tracer state.
  */
 import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { TracingConfig } from '../config/types.js';
+import { BasicTracerProvider, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { RouteConfig, TracingConfig } from '../config/types.js';
 import { ATTR_SERVICE_NAME } from './attributes.js';
 import { createPropagator } from './propagation.js';
+import { createRateLimiter } from './rate-limiter.js';
 import { createSampler } from './sampler.js';
+
+/** What a hop of one route (or of no route) needs from tracing. */
+export interface RouteTracing {
+  readonly tracer: Tracer;
+  /** false: the incoming trace is linked, not continued (see trust.ts). */
+  readonly trustIncomingContext: boolean;
+}
 
 export interface Tracing {
   readonly config: TracingConfig;
   readonly propagator: TextMapPropagator;
+  /** The tracer of `service` with the config's own sampler. */
   tracerFor(service: string): Tracer;
+  /** The route's tracer (its service, its sampleRate) and trust; `undefined` is for requests that match no route. */
+  forRoute(route: RouteConfig | undefined): RouteTracing;
 }
 
 const TRACER_NAME = 'hoptrace';
 /** Caps what one span may hold, so a hostile request cannot blow up span size. */
 const SPAN_LIMITS = { attributeCountLimit: 64, attributeValueLengthLimit: 1024, eventCountLimit: 32, linkCountLimit: 8 };
 
-export function createTracing(config: TracingConfig, processors: readonly SpanProcessor[]): Tracing {
-  const sampler = createSampler(config.sampleRate);
+export function createTracing(config: TracingConfig, processors: readonly SpanProcessor[], routes: readonly RouteConfig[] = []): Tracing {
+  // One bucket for the whole config: the cap bounds what the proxy sends, whatever route the traffic takes.
+  const limiter = config.maxNewTracesPerSecond > 0 ? createRateLimiter(config.maxNewTracesPerSecond) : undefined;
+  const samplers = new Map<number, Sampler>();
+  const samplerFor = (sampleRate: number): Sampler => {
+    let sampler = samplers.get(sampleRate);
+    if (sampler === undefined) {
+      sampler = createSampler({ sampleRate, parentBased: config.parentBased, limiter });
+      samplers.set(sampleRate, sampler);
+    }
+    return sampler;
+  };
+
   const tracers = new Map<string, Tracer>();
+  const tracerWith = (service: string, sampleRate: number): Tracer => {
+    const key = `${sampleRate} ${service}`;
+    let tracer = tracers.get(key);
+    if (tracer === undefined) {
+      const provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }),
+        sampler: samplerFor(sampleRate),
+        spanLimits: SPAN_LIMITS,
+        spanProcessors: [...processors],
+      });
+      tracer = provider.getTracer(TRACER_NAME);
+      tracers.set(key, tracer);
+    }
+    return tracer;
+  };
+
+  const byRoute = new Map<RouteConfig, RouteTracing>();
+  const build = (route: RouteConfig): RouteTracing => {
+    const built = { tracer: tracerWith(route.service, route.sampleRate), trustIncomingContext: route.trustIncomingContext };
+    byRoute.set(route, built);
+    return built;
+  };
+  for (const route of routes) build(route);
+  const noRoute: RouteTracing = {
+    tracer: tracerWith(config.serviceName, config.sampleRate),
+    trustIncomingContext: config.trustIncomingContext,
+  };
+
   return {
     config,
     propagator: createPropagator(config.propagation),
-    tracerFor(service) {
-      let tracer = tracers.get(service);
-      if (tracer === undefined) {
-        const provider = new BasicTracerProvider({
-          resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }),
-          sampler,
-          spanLimits: SPAN_LIMITS,
-          spanProcessors: [...processors],
-        });
-        tracer = provider.getTracer(TRACER_NAME);
-        tracers.set(service, tracer);
-      }
-      return tracer;
-    },
+    tracerFor: (service) => tracerWith(service, config.sampleRate),
+    forRoute: (route) => (route === undefined ? noRoute : (byRoute.get(route) ?? build(route))),
   };
 }

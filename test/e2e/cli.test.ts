@@ -2,6 +2,9 @@
  * The real CLI as a child process (SPEC §1): flags, exit codes, config error messages, the listening
  * line, proxying with spans exported to a Zipkin receiver, and a clean exit on SIGTERM.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, writeConfig } from '../helpers/cli.js';
 import { startUpstream } from '../helpers/upstream.js';
@@ -102,5 +105,19 @@ describe('hoptrace CLI', () => {
     await (await fetch(`http://${cli.proxy}/x`)).text();
     const spans = await zipkin.waitForSpans(2);
     expect(spans.map((s) => s.localEndpoint!.serviceName)).toEqual(['from-env', 'from-env']);
+  });
+});
+
+describe('npx hoptrace', () => {
+  it('runs from the project root after install', async () => {
+    const child = spawn('npx', ['--no-install', 'hoptrace', '--version'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

@@ -16,9 +16,9 @@ export interface TestProxy {
   spans(): Promise<ReadableSpan[]>;
 }
 
-export async function startProxy(config: Record<string, unknown>, options: AppOptions = {}): Promise<TestProxy> {
+export async function startProxy(config: Record<string, unknown>, options: AppOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<TestProxy> {
   const memory = new InMemorySpanExporter();
-  const app = createApp(buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, ...config }), {
+  const app = createApp(buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, ...config }, env), {
     extraExporters: [memory],
     processor: { scheduledDelayMs: 20 },
     ...options,

@@ -10,7 +10,8 @@ import type { ZipkinSpan } from '../../src/export/zipkin-model.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
-const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
+// Flags: sampled (01) and, Level 2, random trace id (02), which a trace hoptrace starts carries.
+const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[0-3])$/;
 
 async function setup() {
   const upstream = await startUpstream();
@@ -58,8 +59,8 @@ describe('trace context propagation', () => {
     expect(server.parentId).toBeUndefined();
     expect(server.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(client.traceId).toBe(server.traceId);
-    expect(upstream.requests[0]!.headers.traceparent).toBe(`00-${server.traceId}-${client.id}-01`);
-    expect(res.headers.get('traceresponse')).toBe(`00-${server.traceId}-${server.id}-01`);
+    expect(upstream.requests[0]!.headers.traceparent).toBe(`00-${server.traceId}-${client.id}-03`);
+    expect(res.headers.get('traceresponse')).toBe(`00-${server.traceId}-${server.id}-03`);
   });
 
   // The invalid forms of W3C Trace Context Level 1 §3.2: each starts a new trace and discards tracestate.
@@ -82,7 +83,7 @@ describe('trace context propagation', () => {
     expect(server.traceId).not.toBe(TRACE_ID);
     expect(server.parentId).toBeUndefined();
     const received = upstream.requests[0]!.headers;
-    expect(received.traceparent).toBe(`00-${server.traceId}-${client.id}-01`);
+    expect(received.traceparent).toBe(`00-${server.traceId}-${client.id}-03`);
     expect(received.tracestate).toBeUndefined();
   });
 
@@ -118,7 +119,7 @@ describe('trace context propagation', () => {
       routes: [{ name: 'all', upstream: upstream.url }],
     });
     await fetch(`${proxy.url}/x`);
-    expect(upstream.requests[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(upstream.requests[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/);
     expect(await proxy.spans()).toHaveLength(0);
   });
 

@@ -53,8 +53,24 @@ describe('config validation', () => {
     const config = buildConfig({ routes: [{ name: 'r', match: { host: 'API.Example', pathPrefix: '/api/' }, upstream: 'http://a:1' }] });
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 8080 });
     expect(config.admin).toEqual({ host: '127.0.0.1', port: 9901 });
-    expect(config.tracing).toEqual({ serviceName: 'hoptrace', sampleRate: 1, propagation: ['tracecontext'], traceResponse: true, exporters: [] });
-    expect(config.routes[0]).toMatchObject({ service: 'hoptrace', match: { host: 'api.example', pathPrefix: '/api' }, targets: ['http://a:1'], timeoutMs: 30000 });
+    expect(config.tracing).toEqual({
+      serviceName: 'hoptrace',
+      sampleRate: 1,
+      propagation: ['tracecontext'],
+      traceResponse: true,
+      exporters: [],
+      parentBased: true,
+      maxNewTracesPerSecond: 0,
+      trustIncomingContext: true,
+    });
+    expect(config.routes[0]).toMatchObject({
+      service: 'hoptrace',
+      match: { host: 'api.example', pathPrefix: '/api' },
+      targets: ['http://a:1'],
+      timeoutMs: 30000,
+      sampleRate: 1,
+      trustIncomingContext: true,
+    });
     expect(Object.isFrozen(config.routes[0]!.match)).toBe(true);
   });
 

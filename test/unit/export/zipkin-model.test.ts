@@ -1,0 +1,52 @@
+import { SpanKind, SpanStatusCode, ROOT_CONTEXT } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { toZipkinSpan } from '../../../src/export/zipkin-model.js';
+
+function tracerFor(service: string) {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  return { tracer: provider.getTracer('t'), memory };
+}
+
+describe('Zipkin v2 model', () => {
+  it("names the span's resource service as localEndpoint and does not copy resource attributes into tags", () => {
+    const { tracer, memory } = tracerFor('orders');
+    tracer.startSpan('GET /orders', { kind: SpanKind.SERVER, attributes: { 'url.path': '/orders' } }, ROOT_CONTEXT).end();
+    const zipkin = toZipkinSpan(memory.getFinishedSpans()[0]!);
+    expect(zipkin.localEndpoint).toEqual({ serviceName: 'orders' });
+    expect(zipkin.kind).toBe('SERVER');
+    expect(zipkin.tags).toEqual({ 'url.path': '/orders' });
+    expect(zipkin.parentId).toBeUndefined();
+    expect(zipkin.duration).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives a CLIENT span a remoteEndpoint from peer.service, else host:port', () => {
+    const { tracer, memory } = tracerFor('edge');
+    tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'server.address': '10.0.0.7', 'server.port': 3001, 'peer.service': 'inventory' } }).end();
+    tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'server.address': 'orders.internal', 'server.port': 80 } }).end();
+    tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'server.address': '::1', 'server.port': 8080 } }).end();
+    const [peer, host, v6] = memory.getFinishedSpans().map(toZipkinSpan);
+    expect(peer!.remoteEndpoint).toEqual({ serviceName: 'inventory', ipv4: '10.0.0.7', port: 3001 });
+    expect(host!.remoteEndpoint).toEqual({ serviceName: 'orders.internal:80', port: 80 });
+    expect(v6!.remoteEndpoint).toEqual({ serviceName: '::1:8080', ipv6: '::1', port: 8080 });
+  });
+
+  it('writes the error tag for an error status even without a message', () => {
+    const { tracer, memory } = tracerFor('edge');
+    const withType = tracer.startSpan('x', { attributes: { 'error.type': 'timeout' } });
+    withType.setStatus({ code: SpanStatusCode.ERROR });
+    withType.end();
+    const bare = tracer.startSpan('y');
+    bare.setStatus({ code: SpanStatusCode.ERROR });
+    bare.end();
+    const [a, b] = memory.getFinishedSpans().map(toZipkinSpan);
+    expect(a!.tags).toMatchObject({ error: 'timeout', 'otel.status_code': 'ERROR' });
+    expect(b!.tags).toMatchObject({ error: 'true' });
+    expect(a!.kind).toBeUndefined(); // INTERNAL spans carry no kind in Zipkin
+  });
+});
