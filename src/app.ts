@@ -16,9 +16,14 @@ import { createTracing } from './tracing/tracing.js';
 import { createForwarder } from './proxy/forward.js';
 import { createProxyServer } from './proxy/server.js';
 import type { HopRuntime } from './proxy/http-hop.js';
-import { NO_LISTENER, type HopListener } from './proxy/hop-record.js';
+import type { HopListener } from './proxy/hop-record.js';
 import { createAdminServer } from './admin/server.js';
 import { healthRoutes } from './admin/health.js';
+import { metricsRoutes } from './admin/metrics-route.js';
+import { configRoutes } from './admin/config-route.js';
+import { createMetrics } from './metrics/registry.js';
+import { createAccessLog, type AccessLog } from './log/access-log.js';
+import { composeListeners } from './proxy/hop-listeners.js';
 import { zipkinApiRoutes } from './admin/zipkin-api.js';
 import { viewerApiRoutes } from './admin/viewer-api.js';
 import { viewerRoutes } from './admin/viewer-assets.js';
@@ -53,6 +58,8 @@ export interface App {
   /** Exports everything queued so far; for tests and shutdown. */
   flush(): Promise<void>;
   exportStats(): ExportStats[];
+  /** A reload that never reached reload() (the new config did not load or validate); counted in /metrics. */
+  reloadRejected(): void;
   openSockets(): number;
   isReady(): boolean;
 }
@@ -64,7 +71,6 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? silentLogger();
   const store = createSpanStore(options.store);
   const forwarder = createForwarder();
-  const listener = options.listener ?? NO_LISTENER;
   let lastExportErrorLog = 0;
   const onExportError = (name: string, error: Error): void => {
     // At most one line a second: a down collector must not flood the log.
@@ -74,9 +80,32 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     logger.warn({ exporter: name, err: error.message }, 'span export failed; spans dropped');
   };
 
+  let lastAccessLogErrorLog = 0;
+  let accessLogDrops = 0;
+  const accessLogOptions = {
+    onError: (error: Error): void => {
+      const now = Date.now();
+      if (now - lastAccessLogErrorLog < 1_000) return;
+      lastAccessLogErrorLog = now;
+      logger.warn({ err: error.message }, 'access log write failed');
+    },
+    onDrop: (): void => {
+      accessLogDrops += 1;
+    },
+  };
+  const metrics = createMetrics({
+    exportStats: () => pipeline.stats(),
+    storeStats: () => store.stats(),
+    websocketSessions: () => 0, // TODO(#4): the open WebSocket sessions, once upgrades are proxied
+    accessLogDropped: () => accessLogDrops,
+  });
+  /** Access logs replaced by a reload, closing once their last request is written. */
+  const retiringLogs = new Set<Promise<void>>();
+
   let config = initial;
   let pipeline = buildPipeline(config);
-  let runtime = buildRuntime(config, pipeline, initialFiles);
+  let accessLog = createAccessLog(config.accessLog, accessLogOptions);
+  let runtime = buildRuntime(config, pipeline, initialFiles, accessLog);
   let state: 'new' | 'ready' | 'draining' | 'closed' = 'new';
 
   function buildPipeline(from: HopConfig): ExportPipeline {
@@ -88,7 +117,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     });
   }
 
-  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles): HopRuntime {
+  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles, log: AccessLog): HopRuntime {
     return {
       table: createRouteTable(from.routes, {
         agentFor: (route, target) =>
@@ -96,22 +125,30 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
             ? forwarder.httpsAgent(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
             : undefined,
       }),
-      tracing: createTracing(from.tracing, exports.processors, from.routes),
+      tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors], from.routes),
       forwarder,
-      listener,
+      listener: composeListeners([metrics.listener, log.enabled ? log : undefined, options.listener]),
       defaultService: from.tracing.serviceName,
     };
   }
 
   const proxy = createProxyServer(() => runtime, { tls: initialFiles.listener, limits: initial.limits });
   const admin = createAdminServer(
-    [...healthRoutes(() => state === 'ready'), ...zipkinApiRoutes(store), ...viewerApiRoutes(store), ...viewerRoutes()],
+    [
+      ...healthRoutes(() => state === 'ready'),
+      ...metricsRoutes(metrics),
+      ...configRoutes(() => config),
+      ...zipkinApiRoutes(store),
+      ...viewerApiRoutes(store),
+      ...viewerRoutes(),
+    ],
     { guard: adminGuard },
   );
 
   return {
     store,
     async start() {
+      accessLog.open();
       const proxyAddress = await listen(proxy.server, config.listen);
       const adminAddress = await listen(admin.server, config.admin);
       state = 'ready';
@@ -119,17 +156,37 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       return { proxy: proxyAddress, admin: adminAddress };
     },
     async reload(next) {
-      // Certificates are re-read on every reload; an unreadable one rejects the reload, the old config stays.
-      assertReloadable(config, next);
-      const files = readTlsFiles(next);
-      const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
-      const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
-      const previous = pipeline;
-      runtime = buildRuntime(next, nextPipeline, files);
-      proxy.update({ tls: files.listener, limits: next.limits });
-      config = next;
-      pipeline = nextPipeline;
-      if (exportersChanged) await previous.shutdown();
+      const accessLogChanged = JSON.stringify(next.accessLog) !== JSON.stringify(config.accessLog);
+      const nextLog = accessLogChanged ? createAccessLog(next.accessLog, accessLogOptions) : accessLog;
+      try {
+        // Certificates are re-read on every reload; an unreadable one rejects the reload, the old config stays.
+        assertReloadable(config, next);
+        const files = readTlsFiles(next);
+        nextLog.open(); // so does an access log file that cannot be opened
+        const exportersChanged = JSON.stringify(next.tracing.exporters) !== JSON.stringify(config.tracing.exporters);
+        const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
+        const previous = pipeline;
+        const previousLog = accessLog;
+        runtime = buildRuntime(next, nextPipeline, files, nextLog);
+        proxy.update({ tls: files.listener, limits: next.limits });
+        config = next;
+        pipeline = nextPipeline;
+        accessLog = nextLog;
+        if (accessLogChanged) {
+          const closing = previousLog.close().finally(() => retiringLogs.delete(closing));
+          retiringLogs.add(closing);
+        }
+        if (exportersChanged) {
+          const retired = metrics.retireExporters(() => previous.stats());
+          await previous.shutdown();
+          retired.settle();
+        }
+      } catch (error) {
+        if (nextLog !== accessLog) void nextLog.close();
+        metrics.recordReload('failure');
+        throw error;
+      }
+      metrics.recordReload('success');
       logger.info({ routes: next.routes.length }, 'config reloaded');
     },
     async close() {
@@ -137,12 +194,14 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       state = 'draining';
       await proxy.close(config.drainTimeoutMs);
       await pipeline.shutdown();
+      await Promise.all([accessLog.close(), ...retiringLogs]);
       await admin.close();
       forwarder.close();
       state = 'closed';
     },
     flush: () => pipeline.forceFlush(),
     exportStats: () => pipeline.stats(),
+    reloadRejected: () => metrics.recordReload('failure'),
     openSockets: () => proxy.openSockets(),
     isReady: () => state === 'ready',
   };

@@ -17,6 +17,7 @@ export const HOP_ERR = {
   CLIENT_ABORTED: 'HOP_ERR_CLIENT_ABORTED',
   REQUEST_URI_TOO_LONG: 'HOP_ERR_REQUEST_URI_TOO_LONG',
   ADMIN_TOKEN_MISSING: 'HOP_ERR_ADMIN_TOKEN_MISSING',
+  ACCESS_LOG_OPEN: 'HOP_ERR_ACCESS_LOG_OPEN',
   ADMIN_BAD_QUERY: 'HOP_ERR_ADMIN_BAD_QUERY',
   ADMIN_BAD_SPANS: 'HOP_ERR_ADMIN_BAD_SPANS',
   ADMIN_BODY_TOO_LARGE: 'HOP_ERR_ADMIN_BODY_TOO_LARGE',
@@ -145,5 +146,12 @@ export class AdminRequestError extends HopError {
     readonly issues: readonly string[],
   ) {
     super(code, issues.join('\n'));
+  }
+}
+
+/** The access log's destination file cannot be opened for appending. */
+export class AccessLogOpenError extends HopError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(HOP_ERR.ACCESS_LOG_OPEN, message, options);
   }
 }

@@ -8,8 +8,13 @@
  * first, so timingSafeEqual always compares equal lengths and the time taken says nothing about the token,
  * not even its length. The raw token is not kept, only its digest. A refusal is the same for a missing
  * and a wrong token, and names nothing but the scheme.
+ *
+ * A browser cannot add an Authorization header to a page it opens, so the viewer signs in once with
+ * `/?token=<token>`: the answer sets an HttpOnly, SameSite=Strict session cookie and redirects to `/`,
+ * dropping the token from the address bar. The cookie holds an HMAC derived from the token, never the
+ * token itself, and is checked in constant time like the header.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { HostPort } from '../config/types.js';
@@ -25,6 +30,8 @@ export type AdminGuard = (req: IncomingMessage, res: ServerResponse, path: strin
 
 const BEARER = 'bearer ';
 const UNAUTHORIZED_BODY = JSON.stringify({ error: 'unauthorized' });
+export const SESSION_COOKIE = 'hoptrace_admin';
+const SESSION_LABEL = 'hoptrace admin session v1';
 
 /**
  * The guard for an admin port bound to `admin`: none on loopback, a bearer-token check elsewhere.
@@ -40,8 +47,12 @@ export function adminGuardFor(admin: HostPort, token: string | undefined): Admin
 
 export function createBearerGuard(token: string): AdminGuard {
   const expected = digest(token);
+  const session = createHmac('sha256', expected).update(SESSION_LABEL).digest();
   return (req, res, path) => {
-    if (OPEN_ADMIN_PATHS.has(path) || hasToken(req.headers.authorization, expected)) return true;
+    if (OPEN_ADMIN_PATHS.has(path) || hasToken(req.headers.authorization, expected) || hasSession(req.headers.cookie, session)) {
+      return true;
+    }
+    if (path === '/' && signIn(req, res, expected, session)) return false;
     res.writeHead(401, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(UNAUTHORIZED_BODY),
@@ -52,10 +63,35 @@ export function createBearerGuard(token: string): AdminGuard {
   };
 }
 
+/** `GET /?token=<token>`: answers with the session cookie and a redirect to `/` when the token is right. */
+function signIn(req: IncomingMessage, res: ServerResponse, expected: Buffer, session: Buffer): boolean {
+  const presented = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('token');
+  if (presented === null || !timingSafeEqual(digest(presented.trim()), expected)) return false;
+  res.writeHead(303, {
+    location: '/',
+    'set-cookie': `${SESSION_COOKIE}=${session.toString('hex')}; HttpOnly; SameSite=Strict; Path=/`,
+    'content-length': 0,
+  });
+  res.end();
+  return true;
+}
+
 function hasToken(authorization: string | undefined, expected: Buffer): boolean {
   // RFC 9110 §11.1: the scheme name is case-insensitive.
   if (authorization === undefined || authorization.slice(0, BEARER.length).toLowerCase() !== BEARER) return false;
   return timingSafeEqual(digest(authorization.slice(BEARER.length).trim()), expected);
+}
+
+function hasSession(cookie: string | undefined, session: Buffer): boolean {
+  if (cookie === undefined) return false;
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = Buffer.from(part.slice(eq + 1).trim(), 'hex');
+      if (value.length === session.length && timingSafeEqual(value, session)) return true;
+    }
+  }
+  return false;
 }
 
 function digest(value: string): Buffer {

@@ -113,14 +113,20 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {
-    // A reload can also fail after loading (an unreadable certificate): both keep the running config.
-    loadConfig(path)
-      .then((next) => app.reload(next))
-      .catch((error: unknown) => {
-        const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
-        logger.error({ issues }, 'config reload rejected; keeping the running config');
-        for (const issue of issues) process.stderr.write(`${issue}\n`);
-      });
+    const rejected = (error: unknown): void => {
+      const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
+      logger.error({ issues }, 'config reload rejected; keeping the running config');
+      for (const issue of issues) process.stderr.write(`${issue}\n`);
+    };
+    loadConfig(path).then(
+      // A reload can also fail after loading (an unreadable certificate, an access log file it cannot
+      // open): both keep the running config, and reload() counts that failure itself.
+      (next) => app.reload(next).catch(rejected),
+      (error: unknown) => {
+        app.reloadRejected();
+        rejected(error);
+      },
+    );
   });
 }
 

@@ -2,7 +2,7 @@
  * Validated JSON → HopConfig: every default filled in (each with its reason), host names lower-cased,
  * `upstream` normalised to a target list, then deep-frozen so nothing downstream can change a live config.
  */
-import type { ExporterConfig, HopConfig, HostPort, LimitsConfig, PropagationFormat, RouteConfig } from './types.js';
+import type { AccessLogConfig, ExporterConfig, HopConfig, HostPort, LimitsConfig, PropagationFormat, RouteConfig } from './types.js';
 import { capturableHeaders } from './capture-rules.js';
 
 export const DEFAULTS = {
@@ -28,6 +28,9 @@ export const DEFAULTS = {
     maxTracestateLength: 512, // W3C Trace Context §3.3.1.5: past 512 characters tracestate may be cut by members
     maxBaggageBytes: 8_192, // W3C Baggage (Limits): 8192 bytes must be passed on; beyond that it may be dropped
   } satisfies LimitsConfig,
+  // On, to stdout: one JSON line per request where a container runtime or a terminal already collects
+  // output, as nginx's images do; the process log goes to stderr, so the two do not mix.
+  accessLog: { enabled: true, destination: 'stdout' } as AccessLogConfig,
 } as const;
 
 /* The raw shapes below are what the schema guarantees; validation has already run. */
@@ -68,6 +71,7 @@ interface RawConfig {
   routes: RawRoute[];
   tls?: { cert: string; key: string };
   limits?: Partial<LimitsConfig>;
+  accessLog?: { enabled?: boolean; destination?: string };
 }
 
 export function applyDefaults(value: unknown, source?: string): HopConfig {
@@ -94,6 +98,10 @@ export function applyDefaults(value: unknown, source?: string): HopConfig {
     routes: raw.routes.map((route) => toRoute(route, { serviceName, sampleRate, trustIncomingContext })),
     ...(raw.tls === undefined ? {} : { tls: { cert: raw.tls.cert, key: raw.tls.key } }),
     limits: { ...DEFAULTS.limits, ...raw.limits },
+    accessLog: {
+      enabled: raw.accessLog?.enabled ?? DEFAULTS.accessLog.enabled,
+      destination: raw.accessLog?.destination ?? DEFAULTS.accessLog.destination,
+    },
   };
   return deepFreeze(config);
 }

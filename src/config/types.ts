@@ -78,6 +78,12 @@ export interface LimitsConfig {
   readonly maxBaggageBytes: number;
 }
 
+export interface AccessLogConfig {
+  readonly enabled: boolean;
+  /** `stdout`, `stderr`, or a file path (appended to; relative to the working directory). */
+  readonly destination: string;
+}
+
 export interface HopConfig {
   /** Where the config was read from, for messages; undefined for a config built in code. */
   readonly source?: string;
@@ -88,4 +94,5 @@ export interface HopConfig {
   readonly routes: readonly RouteConfig[];
   readonly tls?: TlsConfig;
   readonly limits: LimitsConfig;
+  readonly accessLog: AccessLogConfig;
 }

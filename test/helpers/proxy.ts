@@ -18,7 +18,9 @@ export interface TestProxy {
 
 export async function startProxy(config: Record<string, unknown>, options: AppOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<TestProxy> {
   const memory = new InMemorySpanExporter();
-  const app = createApp(buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, ...config }, env), {
+  // The access log is off unless a test turns it on: on by default it would write to the test runner's stdout.
+  const withTestDefaults = { listen: '127.0.0.1:0', admin: '127.0.0.1:0', drainTimeoutMs: 2_000, accessLog: { enabled: false }, ...config };
+  const app = createApp(buildConfig(withTestDefaults, env), {
     extraExporters: [memory],
     processor: { scheduledDelayMs: 20 },
     ...options,

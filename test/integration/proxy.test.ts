@@ -204,9 +204,10 @@ describe('spans', () => {
         { name: 'orders', service: 'orders', peerService: 'orders-db', match: { pathPrefix: '/orders' }, upstream: upstream.url },
         { name: 'default', match: { pathPrefix: '/other' }, upstream: upstream.url },
       ],
-    });
-    await fetch(`${proxy.url}/orders/1`, { headers: { 'user-agent': 'test-agent/1.0' } });
-    await fetch(`${proxy.url}/other/2`);
+    }, { processor: { scheduledDelayMs: 60_000 } }); // nothing leaves before the flush: one batch
+    await (await fetch(`${proxy.url}/orders/1`, { headers: { 'user-agent': 'test-agent/1.0' } })).text();
+    await (await fetch(`${proxy.url}/other/2`)).text();
+    await proxy.app.flush();
     const spans = await zipkin.waitForSpans(4);
     expect(zipkin.posts).toBe(1); // both services in one batch
     const orders = spans.filter((s) => s.tags!['hoptrace.route'] === 'orders' || s.tags!['peer.service'] === 'orders-db');

@@ -62,4 +62,31 @@ describe('adminGuardFor', () => {
     expect(await status('s3cret-token')).toEqual(refused);
     expect(await status('Bearer')).toEqual(refused);
   });
+
+  it('signs a browser in with /?token= into an HttpOnly session cookie that never holds the token', async () => {
+    const guard = adminGuardFor({ host: '0.0.0.0', port: 0 }, 'browser-token')!;
+    const server = http.createServer((req, res) => {
+      if (guard(req, res, new URL(req.url ?? '/', 'http://x').pathname)) res.end('in');
+    });
+    const { url } = await listen(server);
+
+    expect((await fetch(`${url}/?token=wrong`, { redirect: 'manual' })).status).toBe(401);
+    const signIn = await fetch(`${url}/?token=browser-token`, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get('location')).toBe('/');
+    const cookie = signIn.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^hoptrace_admin=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(cookie).not.toContain('browser-token');
+    const session = cookie.split(';')[0]!;
+
+    for (const path of ['/', '/api/v2/services', '/metrics']) {
+      const res = await fetch(`${url}${path}`, { headers: { cookie: `other=1; ${session}` } });
+      expect(res.status).toBe(200);
+    }
+    const tampered = `${session.slice(0, -1)}${session.endsWith('0') ? '1' : '0'}`;
+    expect((await fetch(`${url}/metrics`, { headers: { cookie: tampered } })).status).toBe(401);
+    expect((await fetch(`${url}/metrics`, { headers: { cookie: 'hoptrace_admin=zz' } })).status).toBe(401);
+    // The token query only signs in on the page itself, not on every path.
+    expect((await fetch(`${url}/metrics?token=browser-token`, { redirect: 'manual' })).status).toBe(401);
+  });
 });
