@@ -21,7 +21,7 @@ import { createAdminServer } from './admin/server.js';
 import { healthRoutes } from './admin/health.js';
 import { metricsRoutes } from './admin/metrics-route.js';
 import { configRoutes } from './admin/config-route.js';
-import { createMetrics } from './metrics/registry.js';
+import { createMetrics, type MetricsJson } from './metrics/registry.js';
 import { createAccessLog, type AccessLog } from './log/access-log.js';
 import { composeListeners } from './proxy/hop-listeners.js';
 import { zipkinApiRoutes } from './admin/zipkin-api.js';
@@ -41,6 +41,14 @@ export interface AppOptions {
   readonly listener?: HopListener;
   /** HOPTRACE_ADMIN_TOKEN: required when `admin` binds beyond loopback (SPEC §2); never part of the config. */
   readonly adminToken?: string;
+  /** Where spans for the built-in store go instead of this app's own store (cluster workers, cluster.ts). */
+  readonly storeExporter?: SpanExporter;
+  /** false: the proxy port is not opened (a cluster primary serves only the admin port). Default true. */
+  readonly serveProxy?: boolean;
+  /** false: the admin port is not opened (cluster workers; the primary serves it). Default true. */
+  readonly serveAdmin?: boolean;
+  /** The metrics of other processes (cluster workers), summed into /metrics with this app's own. */
+  readonly peerMetrics?: () => Promise<MetricsJson[]>;
 }
 
 export interface Addresses {
@@ -58,6 +66,8 @@ export interface App {
   /** Exports everything queued so far; for tests and shutdown. */
   flush(): Promise<void>;
   exportStats(): ExportStats[];
+  /** This process's metrics as JSON (a cluster worker answers its primary with them). */
+  metricsJson(): Promise<MetricsJson>;
   /** A reload that never reached reload() (the new config did not load or validate); counted in /metrics. */
   reloadRejected(): void;
   openSockets(): number;
@@ -98,6 +108,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     storeStats: () => store.stats(),
     websocketSessions: () => 0, // TODO(#4): the open WebSocket sessions, once upgrades are proxied
     accessLogDropped: () => accessLogDrops,
+    peers: options.peerMetrics,
   });
   /** Access logs replaced by a reload, closing once their last request is written. */
   const retiringLogs = new Set<Promise<void>>();
@@ -112,6 +123,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     return createExportPipeline(from.tracing.exporters, {
       store,
       extraExporters: options.extraExporters,
+      storeExporter: options.storeExporter,
       processor: options.processor,
       onExportError,
     });
@@ -149,8 +161,8 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     store,
     async start() {
       accessLog.open();
-      const proxyAddress = await listen(proxy.server, config.listen);
-      const adminAddress = await listen(admin.server, config.admin);
+      const proxyAddress = options.serveProxy === false ? '' : await listen(proxy.server, config.listen);
+      const adminAddress = options.serveAdmin === false ? '' : await listen(admin.server, config.admin);
       state = 'ready';
       logger.info({ proxy: proxyAddress, admin: adminAddress, routes: config.routes.length }, 'listening');
       return { proxy: proxyAddress, admin: adminAddress };
@@ -201,6 +213,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     },
     flush: () => pipeline.forceFlush(),
     exportStats: () => pipeline.stats(),
+    metricsJson: () => metrics.json(),
     reloadRejected: () => metrics.recordReload('failure'),
     openSockets: () => proxy.openSockets(),
     isReady: () => state === 'ready',
