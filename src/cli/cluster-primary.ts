@@ -133,17 +133,21 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {
-    // Checked here once, so an invalid file is reported once rather than by every worker.
+    const rejected = (error: unknown): void => {
+      const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
+      logger.error({ issues }, 'config reload rejected; keeping the running config');
+      for (const issue of issues) process.stderr.write(`${issue}\n`);
+    };
+    // The primary reloads first (the file, the certificates, the access log): what it rejects, every worker
+    // would, so it is reported once and the workers keep running the old config without being asked.
     loadConfig(path).then(
-      async (next) => {
-        await app.reload(next).catch((error: unknown) => logger.error({ err: (error as Error).message }, 'config reload rejected by the admin side'));
-        for (const worker of live()) send(worker, { type: 'hoptrace:reload' });
-      },
+      (next) =>
+        app.reload(next).then(() => {
+          for (const worker of live()) send(worker, { type: 'hoptrace:reload' });
+        }, rejected),
       (error: unknown) => {
         app.reloadRejected();
-        const issues = error instanceof ConfigError ? error.issues : [(error as Error).message];
-        logger.error({ issues }, 'config reload rejected; keeping the running config');
-        for (const issue of issues) process.stderr.write(`${issue}\n`);
+        rejected(error);
       },
     );
   });
