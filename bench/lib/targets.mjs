@@ -26,6 +26,12 @@ export function allTargets() {
     { name: 'hoptrace-0', label: 'hoptrace sampleRate 0', sink: 'hop0', start: (ctx) => startHoptrace(ctx, 'hop0', { sampleRate: 0, zipkin: true }) },
     { name: 'hoptrace-100-zipkin', label: 'hoptrace 100%, Zipkin export', sink: 'hop100', start: (ctx) => startHoptrace(ctx, 'hop100', { sampleRate: 1, zipkin: true }) },
     { name: 'hoptrace-100-store', label: 'hoptrace 100%, built-in store only', start: (ctx) => startHoptrace(ctx, 'hopstore', { sampleRate: 1, zipkin: false }) },
+    {
+      name: 'hoptrace-100-accesslog',
+      label: 'hoptrace 100%, Zipkin export, and the access log on (its default: a JSON line per request to stdout)',
+      sink: 'hoplog',
+      start: (ctx) => startHoptrace(ctx, 'hoplog', { sampleRate: 1, zipkin: true, accessLog: true }),
+    },
     { name: 'nginx', label: 'nginx, 1 worker process, upstream keepalive', native: 'nginx', start: startNginx },
     { name: 'caddy', label: 'Caddy reverse_proxy, GOMAXPROCS=1, untraced', native: 'caddy', start: startCaddy },
   ];
@@ -41,7 +47,7 @@ export function scalingTargets(workerCounts) {
   }));
 }
 
-export function startHoptrace(ctx, name, { sampleRate, zipkin, workers = 1 }) {
+export function startHoptrace(ctx, name, { sampleRate, zipkin, workers = 1, accessLog = false }) {
   const config = {
     listen: '127.0.0.1:0',
     admin: '127.0.0.1:0',
@@ -50,6 +56,8 @@ export function startHoptrace(ctx, name, { sampleRate, zipkin, workers = 1 }) {
       sampleRate,
       exporters: zipkin ? [{ type: 'zipkin', endpoint: ctx.sinkUrl(name) }] : [],
     },
+    // Off unless asked: nginx and Caddy run without an access log too, and the tracing cost is the question.
+    accessLog: { enabled: accessLog },
     routes: [{ name: 'all', upstream: ctx.upstreamUrl }],
   };
   const path = join(ctx.tmp, `${name}.json`);
