@@ -24,7 +24,7 @@ import { createAdminServer } from './admin/server.js';
 import { healthRoutes } from './admin/health.js';
 import { metricsRoutes } from './admin/metrics-route.js';
 import { configRoutes } from './admin/config-route.js';
-import { createMetrics } from './metrics/registry.js';
+import { createMetrics, type MetricsJson } from './metrics/registry.js';
 import { createAccessLog, type AccessLog } from './log/access-log.js';
 import { composeListeners } from './proxy/hop-listeners.js';
 import { zipkinApiRoutes } from './admin/zipkin-api.js';
@@ -44,6 +44,14 @@ export interface AppOptions {
   readonly listener?: HopListener;
   /** HOPTRACE_ADMIN_TOKEN: required when `admin` binds beyond loopback (SPEC §2); never part of the config. */
   readonly adminToken?: string;
+  /** Where spans for the built-in store go instead of this app's own store (cluster workers, cluster.ts). */
+  readonly storeExporter?: SpanExporter;
+  /** false: the proxy port is not opened (a cluster primary serves only the admin port). Default true. */
+  readonly serveProxy?: boolean;
+  /** false: the admin port is not opened (cluster workers; the primary serves it). Default true. */
+  readonly serveAdmin?: boolean;
+  /** The metrics of other processes (cluster workers), summed into /metrics with this app's own. */
+  readonly peerMetrics?: () => Promise<MetricsJson[]>;
 }
 
 export interface Addresses {
@@ -61,6 +69,8 @@ export interface App {
   /** Exports everything queued so far; for tests and shutdown. */
   flush(): Promise<void>;
   exportStats(): ExportStats[];
+  /** This process's metrics as JSON (a cluster worker answers its primary with them). */
+  metricsJson(): Promise<MetricsJson>;
   /** A reload that never reached reload() (the new config did not load or validate); counted in /metrics. */
   reloadRejected(): void;
   /** Client connections open on the proxy port. */
@@ -70,6 +80,8 @@ export interface App {
   /** WebSocket sessions open right now. */
   wsSessions(): number;
   isReady(): boolean;
+  /** /readyz answers 503 from now on; for a process whose drain happens elsewhere (the cluster primary). */
+  markDraining(): void;
 }
 
 /** Throws, before anything is opened, when the admin token is missing or a TLS file cannot be used. */
@@ -106,6 +118,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     storeStats: () => store.stats(),
     websocketSessions: () => 0, // TODO(#4): the open WebSocket sessions, once upgrades are proxied
     accessLogDropped: () => accessLogDrops,
+    peers: options.peerMetrics,
   });
   /** Access logs replaced by a reload, closing once their last request is written. */
   const retiringLogs = new Set<Promise<void>>();
@@ -122,6 +135,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     return createExportPipeline(from.tracing.exporters, {
       store,
       extraExporters: options.extraExporters,
+      storeExporter: options.storeExporter,
       processor: options.processor,
       onExportError,
     });
@@ -193,8 +207,8 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     store,
     async start() {
       accessLog.open();
-      const proxyAddress = await listen(proxy.server, config.listen);
-      const adminAddress = await listen(admin.server, config.admin);
+      const proxyAddress = options.serveProxy === false ? '' : await listen(proxy.server, config.listen);
+      const adminAddress = options.serveAdmin === false ? '' : await listen(admin.server, config.admin);
       state = 'ready';
       logger.info({ proxy: proxyAddress, admin: adminAddress, routes: config.routes.length }, 'listening');
       return { proxy: proxyAddress, admin: adminAddress };
@@ -240,11 +254,15 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       await Promise.all([pipeline.forceFlush(), ...retiring]);
     },
     exportStats: () => pipeline.stats(),
+    metricsJson: () => metrics.json(),
     reloadRejected: () => metrics.recordReload('failure'),
     openSockets: () => proxy.openSockets(),
     upstreamSockets: () => forwarder.sockets(),
     wsSessions: () => proxy.wsSessions(),
     isReady: () => state === 'ready',
+    markDraining: () => {
+      if (state === 'ready') state = 'draining';
+    },
   };
 }
 

@@ -3,18 +3,22 @@
  * (a second one exits at once); SIGHUP, and a change of the file with `watch: true`, reload the config,
  * keeping the old one if the new one is invalid (reload.ts).
  */
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
 import { readTlsFiles } from '../config/tls-files.js';
 import { ADMIN_TOKEN_ENV } from '../admin/auth.js';
 import { createLogger } from '../log.js';
+import { runPrimary } from './cluster-primary.js';
+import { runWorker } from './cluster-worker.js';
 import { reportConfigError } from './config-report.js';
 import { explainBadArguments, explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
 
-const USAGE = `Usage: hoptrace [--config routes.json] [--check]
+const USAGE = `Usage: hoptrace [--config routes.json] [--check] [--workers N]
 
 A tracing reverse proxy for services that have no tracing of their own: put it in front of one, and every
 request that crosses it is traced (W3C traceparent continued or started, a span per hop) and its spans
@@ -23,6 +27,7 @@ exported to Zipkin, an OTLP backend, or the built-in viewer. The service does no
 Options:
   -c, --config <file>  the routes file (default: ./routes.json)
       --check          validate the config and exit: 0 if valid, 1 with the errors on stderr
+      --workers <N>    proxy processes sharing the listener (default: one per CPU core; 1: a single process)
   -v, --version        print the version
   -h, --help           print this help
 
@@ -50,6 +55,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         check: { type: 'boolean', default: false },
         version: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        workers: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -65,6 +71,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (args.version) {
     process.stdout.write(`${version()}\n`);
+    return;
+  }
+
+  const workers = args.workers === undefined ? availableParallelism() : Number(args.workers);
+  if (!Number.isInteger(workers) || workers < 1) {
+    process.stderr.write(`hoptrace: --workers must be a whole number of at least 1, got "${args.workers}"\n`);
+    process.exitCode = 1;
     return;
   }
 
@@ -84,6 +97,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 
   const logger = createLogger();
+  const adminToken = process.env[ADMIN_TOKEN_ENV];
+  if (cluster.isWorker) {
+    await runWorker({ path, config, logger, createApp: (from, storeExporter) => createApp(from, { logger, adminToken, storeExporter, serveAdmin: false }) });
+    return;
+  }
+  if (workers > 1) {
+    await runPrimary({ path, config, workers, logger, createApp: (from, peerMetrics) => createApp(from, { logger, adminToken, peerMetrics, serveProxy: false }) });
+    return;
+  }
   let app;
   try {
     // The admin token comes from the environment only, never the file (SPEC §2).

@@ -18,7 +18,8 @@ export interface Reloader {
   close(): void;
 }
 
-export function createReloader(path: string, initial: HopConfig, app: App, logger: Logger): Reloader {
+/** `onApplied` runs after each reload the app took (the cluster primary then tells its workers). */
+export function createReloader(path: string, initial: HopConfig, app: App, logger: Logger, onApplied?: () => void): Reloader {
   let queue: Promise<void> = Promise.resolve();
   let watcher: ConfigWatcher | undefined;
   let closed = false;
@@ -65,6 +66,7 @@ export function createReloader(path: string, initial: HopConfig, app: App, logge
     }
     logger.info({ reason }, 'config reload applied');
     applyWatch(next);
+    onApplied?.();
   }
 
   function reload(reason: string): Promise<void> {

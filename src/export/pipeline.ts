@@ -23,10 +23,12 @@ export interface PipelineOptions {
   readonly extraExporters?: readonly SpanExporter[];
   readonly processor?: Partial<Omit<BoundedProcessorOptions, 'name'>>;
   readonly onExportError?: (name: string, error: Error) => void;
+  /** Where the built-in store's spans go instead of `store` (a cluster worker relays them to the primary). */
+  readonly storeExporter?: SpanExporter;
 }
 
 export function createExportPipeline(exporters: readonly ExporterConfig[], options: PipelineOptions): ExportPipeline {
-  const named: Array<[string, SpanExporter]> = [['store', createStoreExporter(options.store)]];
+  const named: Array<[string, SpanExporter]> = [['store', options.storeExporter ?? createStoreExporter(options.store)]];
   exporters.forEach((config, index) => named.push([`${config.type}[${index}]`, exporterFor(config)]));
   options.extraExporters?.forEach((exporter, index) => named.push([`extra[${index}]`, exporter]));
   const processors = named.map(([name, exporter]) =>

@@ -9,7 +9,7 @@
  */
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { ExportStats } from '../export/bounded-processor.js';
 import type { HopListener } from '../proxy/hop-record.js';
 import { createHttpMetrics } from './http-metrics.js';
@@ -22,7 +22,12 @@ export interface MetricsSources {
   storeStats(): { readonly traces: number; readonly spans: number; readonly evictedTraces: number };
   websocketSessions(): number;
   accessLogDropped(): number;
+  /** Metrics of other processes to sum with these at each scrape (the workers of a cluster primary). */
+  peers?: () => Promise<MetricsJson[]>;
 }
+
+/** One process's metrics as prom-client's getMetricsAsJSON() gives them, for summing across processes. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 export interface HopMetrics {
   /** The app's own metrics; /metrics renders these and the process metrics together. */
@@ -38,8 +43,10 @@ export interface HopMetrics {
    * while it shuts down, then, once `settle()` is called, kept as final numbers and the pipeline let go.
    */
   retireExporters(stats: () => readonly ExportStats[]): { settle(): void };
-  /** The Prometheus text exposition of the app's and the process's metrics. */
+  /** The Prometheus text exposition of the app's and the process's metrics (and the peers', summed). */
   render(): Promise<string>;
+  /** The app's and the process's metrics as JSON, for a cluster primary to sum. */
+  json(): Promise<MetricsJson>;
 }
 
 export type ReloadResult = 'success' | 'failure';
@@ -130,16 +137,24 @@ export function createMetrics(sources: MetricsSources): HopMetrics {
     },
   });
 
-  const reloads = new Counter({ name: METRIC.configReloads, help: 'Config reloads, by result.', labelNames: [LABEL.result], registers });
+  const reloads = new Counter({
+    name: METRIC.configReloads,
+    help: 'Config reloads, by result.',
+    labelNames: [LABEL.result],
+    registers,
+    aggregator: 'max', // every cluster worker reloads the same config: one reload, not one per worker
+  });
   const lastReloadSuccessful = new Gauge({
     name: METRIC.configLastReloadSuccessful,
     help: 'Whether the last config reload succeeded (1) or was rejected (0).',
     registers,
+    aggregator: 'min', // across cluster workers: 0 if any rejected it
   });
   const lastReloadSuccessTime = new Gauge({
     name: METRIC.configLastReloadSuccessTime,
     help: 'When the running config was loaded, in seconds since the epoch.',
     registers,
+    aggregator: 'max',
   });
   // Both results show from the start, at 0, so a rate() over them works before the first reload.
   reloads.inc({ [LABEL.result]: 'success' }, 0);
@@ -175,7 +190,12 @@ export function createMetrics(sources: MetricsSources): HopMetrics {
         },
       };
     },
-    render: () => scrape.metrics(),
+    async render() {
+      if (sources.peers === undefined) return scrape.metrics();
+      const [own, peers] = await Promise.all([scrape.getMetricsAsJSON(), sources.peers()]);
+      return AggregatorRegistry.aggregate([own, ...peers]).metrics();
+    },
+    json: () => scrape.getMetricsAsJSON(),
   };
 }
 

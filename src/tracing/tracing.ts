@@ -6,9 +6,11 @@
  */
 import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { RouteConfig, TracingConfig } from '../config/types.js';
 import { ATTR_SERVICE_NAME } from './attributes.js';
+import { createHopTracer } from './hop-tracer.js';
+import { createIdGenerator } from './id-generator.js';
 import { createPropagator } from './propagation.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createSampler } from './sampler.js';
@@ -29,7 +31,7 @@ export interface Tracing {
   forRoute(route: RouteConfig | undefined): RouteTracing;
 }
 
-const TRACER_NAME = 'hoptrace';
+const SCOPE = { name: 'hoptrace' };
 /** Caps what one span may hold, so a hostile request cannot blow up span size. */
 const SPAN_LIMITS = { attributeCountLimit: 64, attributeValueLengthLimit: 1024, eventCountLimit: 32, linkCountLimit: 8 };
 
@@ -46,18 +48,20 @@ export function createTracing(config: TracingConfig, processors: readonly SpanPr
     return sampler;
   };
 
+  const ids = createIdGenerator();
   const tracers = new Map<string, Tracer>();
   const tracerWith = (service: string, sampleRate: number): Tracer => {
     const key = `${sampleRate} ${service}`;
     let tracer = tracers.get(key);
     if (tracer === undefined) {
-      const provider = new BasicTracerProvider({
+      tracer = createHopTracer({
         resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }),
+        scope: SCOPE,
         sampler: samplerFor(sampleRate),
-        spanLimits: SPAN_LIMITS,
-        spanProcessors: [...processors],
+        limits: SPAN_LIMITS,
+        processors: [...processors],
+        ids,
       });
-      tracer = provider.getTracer(TRACER_NAME);
       tracers.set(key, tracer);
     }
     return tracer;

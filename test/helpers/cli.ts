@@ -47,8 +47,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
 }
 
 /** Starts the proxy CLI and waits for its `listening` line; returns the bound addresses. */
-export async function startCli(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun & { proxy: string; admin: string }> {
-  const run = runCli(['--config', configPath], env);
+export async function startCli(configPath: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<CliRun & { proxy: string; admin: string }> {
+  const run = runCli(['--config', configPath, ...args], env);
   const match = await waitFor(
     () => {
       if (run.child.exitCode !== null) throw new Error(`hoptrace exited early: ${run.stderr()}`);

@@ -1,0 +1,29 @@
+/**
+ * A cluster worker's exporter for the built-in store: the store lives in the primary, so the worker sends
+ * each batch there over the IPC channel, already in Zipkin form (the store's single entry point takes
+ * Zipkin spans), tagged with the worker that recorded them (`hoptrace.worker`, the cluster worker id) so the
+ * viewer can tell the workers apart. It runs behind a bounded processor like any exporter: one batch in flight at a time, and
+ * the batch is done when the channel has taken it, so a busy primary costs dropped spans, not memory.
+ */
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { toZipkinSpan } from '../export/zipkin-model.js';
+import type { WorkerMessage } from './messages.js';
+
+export const ATTR_HOPTRACE_WORKER = 'hoptrace.worker';
+
+export function createSpanRelay(worker: string, send: (message: WorkerMessage, done: (error: Error | null) => void) => boolean): SpanExporter {
+  return {
+    export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+      const zipkin = spans.map(toZipkinSpan);
+      for (const span of zipkin) span.tags = { ...span.tags, [ATTR_HOPTRACE_WORKER]: worker };
+      const message: WorkerMessage = { type: 'hoptrace:spans', spans: zipkin };
+      try {
+        send(message, (error) => done(error === null ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error }));
+      } catch (error) {
+        done({ code: ExportResultCode.FAILED, error: error as Error });
+      }
+    },
+    async shutdown(): Promise<void> {},
+  };
+}
