@@ -15,6 +15,7 @@ import type { HopConfig } from '../config/index.js';
 import type { MetricsJson } from '../metrics/registry.js';
 import { isHoptraceMessage, type PrimaryMessage, type WorkerMessage } from '../cluster/messages.js';
 import type { Logger } from '../log.js';
+import { explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
 
 /** A worker that does not answer a metrics request within this is left out of that scrape. */
@@ -80,9 +81,17 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   let proxy: string;
   try {
     admin = (await app.start()).admin;
-    proxy = (await Promise.all(Array.from({ length: count }, () => startWorker())))[0]!;
   } catch (error) {
-    process.stderr.write(`hoptrace: cannot start: ${(error as Error).message}\n`);
+    process.stderr.write(`${explainStartError(error, options.config).join('\n')}\n`);
+    await app.close();
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    // One worker first: a listener that cannot bind is then explained once, by that worker, not N times.
+    proxy = await startWorker();
+    await Promise.all(Array.from({ length: count - 1 }, () => startWorker()));
+  } catch {
     stopping = true;
     for (const worker of live()) worker.process.kill('SIGKILL');
     await app.close();

@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import { createSpanRelay } from '../cluster/span-relay.js';
 import { isHoptraceMessage, type PrimaryMessage, type WorkerMessage } from '../cluster/messages.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { explainStartError } from './explain.js';
 import type { Logger } from '../log.js';
 
 export interface WorkerOptions {
@@ -73,7 +74,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     started = true;
     send({ type: 'hoptrace:listening', proxy });
   } catch (error) {
-    process.stderr.write(`hoptrace: cannot start: ${(error as Error).message}\n`);
+    // The worker explains its own failure; the primary adds nothing (see cluster-primary.ts).
+    process.stderr.write(`${explainStartError(error, options.config).join('\n')}\n`);
     process.exit(1);
   }
   if (stopping) {

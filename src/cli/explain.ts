@@ -30,7 +30,8 @@ export function explainBadArguments(error: Error & { code?: string }, argv: read
 /** A listen socket could not be opened: which one (`listen` or `admin`), and what to do about it. */
 export function explainStartError(error: unknown, config: HopConfig): string[] {
   const cause = error as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (cause.syscall !== 'listen' && cause.code !== 'ENOTFOUND' && cause.code !== 'EAI_AGAIN') {
+  // A cluster worker's listen fails in the primary's bind, and is reported with syscall 'bind'.
+  if (cause.syscall !== 'listen' && cause.syscall !== 'bind' && cause.code !== 'ENOTFOUND' && cause.code !== 'EAI_AGAIN') {
     return [`hoptrace: cannot start: ${cause.message}`];
   }
   const field = whichField(cause, config);
