@@ -50,7 +50,8 @@ export interface UpstreamSockets {
 }
 
 export interface Forwarder {
-  forward(req: IncomingMessage, res: ServerResponse, target: Target, handlers: ForwardHandlers): void;
+  /** `headers` are added to the request's own for this attempt (the trace headers of its CLIENT span). */
+  forward(req: IncomingMessage, res: ServerResponse, target: Target, handlers: ForwardHandlers, headers?: Record<string, string>): void;
   /** The agent for https upstreams on `hostname`, trusting the PEM bundle `ca` too when given. */
   httpsAgent(hostname: string, ca: string | undefined): http.Agent;
   sockets(): UpstreamSockets;
@@ -119,7 +120,7 @@ export function createForwarder(): Forwarder {
   proxy.on('econnreset', () => {});
 
   return {
-    forward(req, res, target, handlers) {
+    forward(req, res, target, handlers, headers) {
       const tagged = req as TaggedRequest;
       tagged[REQUEST_HANDLERS] = handlers;
       if (tagged[ORIGINAL_FORWARDED] === undefined) tagged[ORIGINAL_FORWARDED] = FORWARDED_HEADERS.map((name) => req.headers[name]);
@@ -130,6 +131,7 @@ export function createForwarder(): Forwarder {
         // Targets built by the app carry their agent; one built without falls back to a lookup.
         agent: target.agent ?? (target.protocol === 'https:' ? httpsAgent(target.hostname, undefined) : httpAgent),
         [HANDLERS_OPTION]: handlers,
+        ...(headers === undefined ? {} : { headers }),
       };
       try {
         proxy.web(req, res, options, (error) => handlers.onProxyError(error));

@@ -35,11 +35,11 @@ import { hostWithoutPort } from '../routing/match.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { ATTR_HTTP_REQUEST_RESEND_COUNT, TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
-import { formatTraceParent, headersGetter, outgoingSetter } from '../tracing/propagation.js';
+import { formatTraceParent, headersGetter, recordSetter } from '../tracing/propagation.js';
 import { serverLinks, serverParent } from '../tracing/trust.js';
 import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
 import type { Forwarder, ForwardHandlers } from './forward.js';
-import { cleanOutgoingHeaders, cleanResponseHeaders } from './hop-headers.js';
+import { cleanResponseHeaders, stripRequestHeaders } from './hop-headers.js';
 import type { HopListener } from './hop-record.js';
 import type { HopCounter } from './hop-counter.js';
 import { respondError, upstreamErrorFor } from './respond-error.js';
@@ -160,6 +160,7 @@ export class HttpHop implements ForwardHandlers {
     this.requestHeaders = requestHeaders;
     if (where.authority !== undefined) req.headers.host = where.authority;
     if (route.config.stripPrefix || where.authority !== undefined) req.url = forwardedPath(route, where.path) + where.search;
+    stripRequestHeaders(req.headers); // after the span read what it records; the attempts copy what is left
     this.startAttempt(target);
   }
 
@@ -182,7 +183,10 @@ export class HttpHop implements ForwardHandlers {
     if (this.attempts > 1) this.clientSpan.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, this.attempts - 1);
     if (this.requestHeaders !== undefined) this.clientSpan.setAttributes(this.requestHeaders);
     this.timer = setTimeout(() => this.onTimeout(), route.config.timeoutMs);
-    this.runtime.forwarder.forward(this.req, this.res, target, this.attemptHandlers());
+    // The trace headers go with the attempt's options: http-proxy sets them before the request is sent.
+    const traceHeaders: Record<string, string> = {};
+    this.runtime.tracing.propagator.inject(contextWith(this.serverContext, this.clientSpan), traceHeaders, recordSetter);
+    this.runtime.forwarder.forward(this.req, this.res, target, this.attemptHandlers(), traceHeaders);
   }
 
   /**
@@ -203,8 +207,6 @@ export class HttpHop implements ForwardHandlers {
 
   onProxyRequest(proxyReq: ClientRequest): void {
     this.proxyReq = proxyReq;
-    cleanOutgoingHeaders(proxyReq, this.req.headers);
-    this.runtime.tracing.propagator.inject(contextWith(this.serverContext, this.clientSpan!), proxyReq, outgoingSetter);
   }
 
   onProxyResponse(proxyRes: IncomingMessage): boolean {

@@ -3,7 +3,7 @@
  * `ClientRequest` on the way out. The propagator itself (one file per format plus the dispatcher that picks
  * the first valid context) lives in propagation/.
  */
-import type { OutgoingMessage, IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 
 export { createPropagator } from './propagation/composite.js';
@@ -12,12 +12,6 @@ export { formatTraceParent } from './propagation/tracecontext.js';
 export const headersGetter: TextMapGetter<IncomingHttpHeaders> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => carrier[key],
-};
-
-export const outgoingSetter: TextMapSetter<OutgoingMessage> = {
-  set: (carrier, key, value) => {
-    carrier.setHeader(key, value);
-  },
 };
 
 /** For headers gathered in a plain object before a request exists (a WebSocket handshake). */

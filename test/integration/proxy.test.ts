@@ -250,3 +250,37 @@ describe('spans', () => {
     expect(upstream.requests[0]!.headers.authorization).toBe('Bearer top-secret'); // forwarded, never recorded
   });
 });
+
+describe('trace headers on requests http-proxy hands over late', () => {
+  it('injects traceparent into a request with Expect: 100-continue, whose headers leave before any hook', async () => {
+    const upstream = await startUpstream();
+    const proxy = await startProxy({ routes: [{ name: 'r', upstream: upstream.url }] });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = request(`${proxy.url}/upload`, {
+        method: 'PUT',
+        headers: { expect: '100-continue', 'content-length': '5', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'x-b3-traceid': 'stale' },
+      });
+      req.on('continue', () => req.end('hello'));
+      req.on('response', resolve);
+      req.on('error', reject);
+    });
+    res.resume();
+    expect(res.statusCode).toBe(200);
+    const received = upstream.requests[0]!;
+    expect(received.body.toString()).toBe('hello');
+    expect(received.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-0[13]$/);
+    expect(received.headers['x-b3-traceid']).toBeUndefined();
+  });
+
+  it("keeps a client's Connection: close as its own wish, not the upstream's", async () => {
+    const upstream = await startUpstream();
+    const proxy = await startProxy({ routes: [{ name: 'r', upstream: upstream.url }] });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = request(`${proxy.url}/x`, { headers: { connection: 'close' } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    res.resume();
+    expect(res.headers.connection).toBe('close');
+  });
+});
