@@ -116,7 +116,8 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   const metrics = createMetrics({
     exportStats: () => pipeline.stats(),
     storeStats: () => store.stats(),
-    websocketSessions: () => 0, // TODO(#4): the open WebSocket sessions, once upgrades are proxied
+    // Read at scrape time only, after the proxy below exists.
+    websocketSessions: () => proxy.wsSessions(),
     accessLogDropped: () => accessLogDrops,
     peers: options.peerMetrics,
   });
