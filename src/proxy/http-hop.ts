@@ -116,33 +116,10 @@ export class HttpHop implements ForwardHandlers {
     const route = routeFor(runtime.table, method, where);
     this.route = route;
 
-    const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
+    const { tracer, serverSpan, serverContext, query, requestHeaders, traceResponse } = openServerSpan(runtime, req, method, where, route);
     this.tracer = tracer;
-    const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
-    const parent = serverParent(incoming, trustIncomingContext);
-    const isTls = (req.socket as TLSSocket).encrypted === true;
-    // SPEC §3: no header value unless the route lists it, no query value unless listed (capture.ts).
-    const capture = route?.capture ?? NO_CAPTURE;
-    const query = redactQuery(where.search, capture.queryParams);
-    const requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
-    this.serverSpan = startServerSpan(tracer, parent, {
-      method,
-      path: where.path,
-      scheme: isTls ? 'https' : 'http',
-      serverAddress: where.host || req.socket.localAddress || '',
-      serverPort: hostPort(req.headers.host) ?? req.socket.localPort,
-      clientAddress: req.socket.remoteAddress,
-      userAgent: req.headers['user-agent'],
-      protocolVersion: req.httpVersion,
-      routeName: route?.name,
-      httpRoute: route?.httpRoute,
-      links: serverLinks(incoming, trustIncomingContext),
-      query,
-    });
-    if (requestHeaders !== undefined) this.serverSpan.setAttributes(requestHeaders);
-    this.serverContext = contextWith(parent, this.serverSpan);
-    // W3C Trace Context Level 2 `traceresponse`: the trace and SERVER span this request belongs to.
-    const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(this.serverContext) : undefined;
+    this.serverSpan = serverSpan;
+    this.serverContext = serverContext;
     if (traceResponse !== undefined) res.setHeader(TRACE_RESPONSE_HEADER, traceResponse);
 
     if (route === undefined) {
@@ -379,6 +356,50 @@ export class HttpHop implements ForwardHandlers {
       this.timer = undefined;
     }
   }
+}
+
+export interface OpenedServerSpan {
+  readonly tracer: Tracer;
+  readonly serverSpan: Span;
+  readonly serverContext: Context;
+  /** The query as the capture policy records it. */
+  readonly query: string | undefined;
+  /** The request headers the route captures, as span attributes. */
+  readonly requestHeaders: Attributes | undefined;
+  /** W3C Trace Context Level 2 `traceresponse` for the client, unless turned off. */
+  readonly traceResponse: string | undefined;
+}
+
+/**
+ * The SERVER span of an arriving request, HTTP or WebSocket alike: the route's tracer and trust, the
+ * incoming context extracted, the capture policy applied (SPEC §3: no header value unless the route lists
+ * it, no query value unless listed), and the `traceresponse` naming this trace and span.
+ */
+export function openServerSpan(runtime: HopRuntime, req: IncomingMessage, method: string, where: RequestTarget, route: Route | undefined): OpenedServerSpan {
+  const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
+  const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
+  const parent = serverParent(incoming, trustIncomingContext);
+  const capture = route?.capture ?? NO_CAPTURE;
+  const query = redactQuery(where.search, capture.queryParams);
+  const requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
+  const serverSpan = startServerSpan(tracer, parent, {
+    method,
+    path: where.path,
+    scheme: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
+    serverAddress: where.host || req.socket.localAddress || '',
+    serverPort: hostPort(req.headers.host) ?? req.socket.localPort,
+    clientAddress: req.socket.remoteAddress,
+    userAgent: req.headers['user-agent'],
+    protocolVersion: req.httpVersion,
+    routeName: route?.name,
+    httpRoute: route?.httpRoute,
+    links: serverLinks(incoming, trustIncomingContext),
+    query,
+  });
+  if (requestHeaders !== undefined) serverSpan.setAttributes(requestHeaders);
+  const serverContext = contextWith(parent, serverSpan);
+  const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(serverContext) : undefined;
+  return { tracer, serverSpan, serverContext, query, requestHeaders, traceResponse };
 }
 
 /**

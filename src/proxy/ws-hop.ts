@@ -15,18 +15,16 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { ROOT_CONTEXT, type Attributes, type Context, type Span, type Tracer, TraceFlags } from '@opentelemetry/api';
+import { type Attributes, type Context, type Span, type Tracer, TraceFlags } from '@opentelemetry/api';
 import { ClientAbortedError, NoHealthyUpstreamError, ProxyDrainingError, RouteNotFoundError, UpstreamTimeoutError, WsHandshakeInvalidError, type ResponseError } from '../errors.js';
 import type { Route } from '../routing/route-table.js';
 import type { Target } from '../routing/balance.js';
 import { TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
-import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
-import { formatTraceParent, headersGetter, recordSetter } from '../tracing/propagation.js';
-import { serverLinks, serverParent } from '../tracing/trust.js';
-import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
+import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan } from '../tracing/hop-spans.js';
+import { recordSetter } from '../tracing/propagation.js';
+import { headerAttributes } from '../tracing/capture.js';
 import { endSessionSpan, startSessionSpan } from '../tracing/ws-spans.js';
-import { forwardedPath, hostPort, requestTarget, routeFor, type HopRuntime } from './http-hop.js';
+import { forwardedPath, openServerSpan, requestTarget, routeFor, type HopRuntime } from './http-hop.js';
 import { relayUpstreamAnswer, type HeaderPairs } from './raw-response.js';
 import { respondErrorOnSocket } from './respond-error.js';
 import type { WsAcceptors } from './ws-accept.js';
@@ -94,36 +92,14 @@ export class WsHop implements TunnelEvents {
     this.connect(route, path + where.search, path + (query === undefined ? '' : `?${query}`), requestHeaders);
   }
 
-  /** The SERVER span, as the HTTP hop starts it: route's tracer and trust, capture policy, traceresponse. */
+  /** The SERVER span, as the HTTP hop starts it (openServerSpan); its traceresponse goes with the 101. */
   private startServerSpan(method: string, where: ReturnType<typeof requestTarget>): { query?: string; requestHeaders?: Attributes } {
-    const { req, runtime, route } = this;
-    const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
-    this.tracer = tracer;
-    const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
-    const parent = serverParent(incoming, trustIncomingContext);
-    // SPEC §3: no header value unless the route lists it, no query value unless listed (capture.ts).
-    const capture = route?.capture ?? NO_CAPTURE;
-    const query = redactQuery(where.search, capture.queryParams);
-    const requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
-    this.serverSpan = startServerSpan(tracer, parent, {
-      method,
-      path: where.path,
-      scheme: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
-      serverAddress: where.host || req.socket.localAddress || '',
-      serverPort: hostPort(req.headers.host) ?? req.socket.localPort,
-      clientAddress: req.socket.remoteAddress,
-      userAgent: req.headers['user-agent'],
-      protocolVersion: req.httpVersion,
-      routeName: route?.name,
-      httpRoute: route?.httpRoute,
-      links: serverLinks(incoming, trustIncomingContext),
-      query,
-    });
-    if (requestHeaders !== undefined) this.serverSpan.setAttributes(requestHeaders);
-    this.serverContext = contextWith(parent, this.serverSpan);
-    const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(this.serverContext) : undefined;
-    if (traceResponse !== undefined) this.responseHeaders = [[TRACE_RESPONSE_HEADER, traceResponse]];
-    return { query, requestHeaders };
+    const opened = openServerSpan(this.runtime, this.req, method, where, this.route);
+    this.tracer = opened.tracer;
+    this.serverSpan = opened.serverSpan;
+    this.serverContext = opened.serverContext;
+    if (opened.traceResponse !== undefined) this.responseHeaders = [[TRACE_RESPONSE_HEADER, opened.traceResponse]];
+    return { query: opened.query, requestHeaders: opened.requestHeaders };
   }
 
   /** `path` goes upstream; `recordedPath` is the same with the query as the capture policy redacted it. */
