@@ -133,10 +133,12 @@ describe('upstream faults', () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
       res.end(Buffer.alloc(size, 0x61));
     });
-    const proxy = await startProxy({ routes: [{ name: 'big', upstream: upstream.url, timeoutMs: 250 }] });
+    // timeoutMs leaves room for a loaded machine to send the headers; the client then waits well past it.
+    const proxy = await startProxy({ routes: [{ name: 'big', upstream: upstream.url, timeoutMs: 600 }] });
 
     const received = await new Promise<number>((resolve, reject) => {
       http.get(proxy.url, { agent: false }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
         let total = 0;
         res.on('aborted', () => reject(new Error('the proxy cut the response')));
         res.on('error', reject);
@@ -146,7 +148,7 @@ describe('upstream faults', () => {
           res.on('data', (chunk: Buffer) => (total += chunk.length));
           res.on('end', () => resolve(total));
           res.resume();
-        }, 800);
+        }, 2_000);
       }).on('error', reject);
     });
 
