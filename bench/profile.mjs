@@ -28,7 +28,7 @@ try {
     const tmp = mkdtempSync(join(os.tmpdir(), 'hoptrace-profile-'));
     const ctx = {
       tmp,
-      hasWorkersFlag: false,
+      hasWorkersFlag: true, // --workers 1: one process, the one profiled
       upstreamPort: upstream.port,
       upstreamUrl: `http://127.0.0.1:${upstream.port}`,
       sinkUrl: (sinkName) => `http://127.0.0.1:${sink.port}/${sinkName}/api/v2/spans`,

@@ -1,41 +1,46 @@
 /**
- * The only file that touches http-proxy. It owns the keep-alive agents and routes http-proxy's
- * server-wide events back to the attempt they belong to, so the rest of the proxy deals in one object per
- * upstream request. http-proxy is always given an error callback: without one it rethrows and takes the
- * process down.
+ * Sends one attempt of a request upstream and hands the answer back, on node:http directly. It owns the
+ * keep-alive agents. A request may be forwarded more than once (retries, proxy/retry.ts): each attempt is
+ * one ClientRequest carrying its own handlers, so an event of an abandoned attempt never reaches the next.
+ *
+ * The proxy sits on every request's path, so an attempt does the least the protocol asks for:
+ * - the upstream request's headers are one flat `[name, value, …]` list built in a single pass over the
+ *   arrived headers (already cleaned of hop-by-hop and trace headers by the hop), with X-Forwarded-* and the
+ *   attempt's trace headers added; Node writes such a list as it is, instead of storing every header
+ *   through setHeader's per-call validation and bookkeeping;
+ * - a request without a body is ended at once instead of piped;
+ * - the answer's headers go to the client the same way, with the status line, in one writeHead.
+ * This is what http-proxy's passes do for a reverse proxy (X-Forwarded-*, Host kept, a zero Content-Length
+ * for a bodiless DELETE or OPTIONS, the response copied as is), at about half the CPU per request;
+ * bench/results.md has the figures.
  *
  * HTTPS upstreams get an agent per (host name, CA bundle), built when the route table is, so that:
- * - SNI and the certificate check name the upstream's host. http-proxy passes the client's Host header
- *   through, and Node's agent derives `servername` from the Host header when none is set, which would let
- *   a client choose the name the upstream's certificate is checked against. The agent's own options win
- *   over the request's, so `servername` set on the agent always holds (no SNI for an IP address, as RFC
- *   6066 requires; the certificate is then checked against the IP).
+ * - SNI and the certificate check name the upstream's host. The client's Host header is passed through,
+ *   and Node's agent derives `servername` from the Host header when none is set, which would let a client
+ *   choose the name the upstream's certificate is checked against. The agent's own options win over the
+ *   request's, so `servername` set on the agent always holds (no SNI for an IP address, as RFC 6066
+ *   requires; the certificate is then checked against the IP).
  * - a route's `upstreamCa` is trusted besides Node's bundled public roots, through one secure context
  *   built once, instead of a CA list parsed again for every new connection.
  * - certificates are always verified (`rejectUnauthorized`).
- *
- * A request may be forwarded more than once (retries, proxy/retry.ts). Each call gets its own handlers,
- * carried on that call's options and then on its upstream request, so an event of an abandoned attempt
- * never reaches the next one. The upstream's answer is handed over by us rather than by http-proxy
- * (`selfHandleResponse`), so that a hop can drop an answer it will retry before the client sees any of it;
- * the copy to the client uses http-proxy's own outgoing passes, so what the client gets is unchanged.
  */
-import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
-import httpProxy from 'http-proxy';
-import webOutgoing from 'http-proxy/lib/http-proxy/passes/web-outgoing.js';
 import type { Target } from '../routing/balance.js';
+import { FORWARDED_HEADER_NAMES, forwardedValues } from './forwarded-headers.js';
+import { declaresNoBody } from './hop-headers.js';
 import { lookupUpstream } from './upstream-lookup.js';
 
 /** What a hop does at each step of one forwarding attempt. */
 export interface ForwardHandlers {
-  /** The upstream request exists and its headers are not sent yet. */
+  /** The upstream request exists (it may still wait for an agent socket). */
   onProxyRequest(proxyReq: ClientRequest): void;
   /**
-   * The upstream answered; its headers are not copied to the client yet. Returning false drops the answer:
-   * its body is drained and nothing of it reaches the client (a retry follows, or the hop answered already).
+   * The upstream answered; its headers are not copied to the client yet, and what the hop leaves in
+   * `proxyRes.headers` is what the client gets. Returning false drops the answer: its body is drained and
+   * nothing of it reaches the client (a retry follows, or the hop answered already).
    */
   onProxyResponse(proxyRes: IncomingMessage): boolean | void;
   /** The upstream request failed (or the client's request stream did). */
@@ -50,29 +55,16 @@ export interface UpstreamSockets {
 }
 
 export interface Forwarder {
-  /** `headers` are added to the request's own for this attempt (the trace headers of its CLIENT span). */
-  forward(req: IncomingMessage, res: ServerResponse, target: Target, handlers: ForwardHandlers, headers?: Record<string, string>): void;
+  /**
+   * Sends `req` (its headers as the hop left them, its URL after the target's base path) to `target`.
+   * `extraHeaders` (`[name, value, …]`) are added for this attempt only: the trace headers of its CLIENT span.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, target: Target, handlers: ForwardHandlers, extraHeaders?: readonly string[]): void;
   /** The agent for https upstreams on `hostname`, trusting the PEM bundle `ca` too when given. */
   httpsAgent(hostname: string, ca: string | undefined): http.Agent;
   sockets(): UpstreamSockets;
   close(): void;
 }
-
-/** A string key: http-proxy copies per-call options with util._extend, which skips symbols. */
-const HANDLERS_OPTION = 'hoptraceHandlers';
-const REQUEST_HANDLERS = Symbol('hoptrace.forwardHandlers');
-const ORIGINAL_FORWARDED = Symbol('hoptrace.originalForwardedHeaders');
-type ForwardOptions = httpProxy.ServerOptions & { [HANDLERS_OPTION]: ForwardHandlers };
-type TaggedUpstreamRequest = ClientRequest & { [REQUEST_HANDLERS]?: ForwardHandlers };
-type TaggedRequest = IncomingMessage & {
-  [REQUEST_HANDLERS]?: ForwardHandlers;
-  [ORIGINAL_FORWARDED]?: Array<string | string[] | undefined>;
-};
-
-/** http-proxy appends to these on every call (its `xfwd` pass); a retry must start from what arrived. */
-const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host'] as const;
-const OUTGOING_PASSES = Object.values(webOutgoing);
-const NO_REWRITES = {};
 
 export const AGENT_OPTIONS = {
   keepAlive: true,
@@ -83,6 +75,17 @@ export const AGENT_OPTIONS = {
   timeout: 60_000, // idle upstream sockets are closed after a minute
   lookup: lookupUpstream, // the system resolver, but `.invalid` names fail at once (RFC 6761)
 } as const;
+
+const ATTEMPT = Symbol('hoptrace.attempt');
+interface Attempt {
+  readonly res: ServerResponse;
+  readonly handlers: ForwardHandlers;
+}
+type AttemptRequest = ClientRequest & { [ATTEMPT]: Attempt };
+
+const FORWARDED = new Set<string>(FORWARDED_HEADER_NAMES);
+/** Methods whose bodiless requests get an explicit `content-length: 0`, which some servers insist on. */
+const ZERO_LENGTH_METHODS = new Set(['DELETE', 'OPTIONS']);
 
 export function createForwarder(): Forwarder {
   const httpAgent = new http.Agent(AGENT_OPTIONS);
@@ -102,43 +105,38 @@ export function createForwarder(): Forwarder {
     }
     return agent;
   };
-  const proxy = httpProxy.createProxyServer({ xfwd: true, ws: false, selfHandleResponse: true });
-
-  proxy.on('proxyReq', (proxyReq, _req, _res, options) => {
-    const handlers = (options as ForwardOptions)[HANDLERS_OPTION];
-    (proxyReq as TaggedUpstreamRequest)[REQUEST_HANDLERS] = handlers;
-    handlers.onProxyRequest(proxyReq);
-  });
-  proxy.on('proxyRes', (proxyRes, req, res) => {
-    // http-proxy skips 'proxyReq' for requests with an Expect header; those fall back to the latest call.
-    const upstreamRequest = (proxyRes as IncomingMessage & { req?: TaggedUpstreamRequest }).req;
-    const handlers = upstreamRequest?.[REQUEST_HANDLERS] ?? (req as TaggedRequest)[REQUEST_HANDLERS];
-    respond(proxyRes, req, res as ServerResponse, handlers);
-  });
-  // http-proxy reports a client that hung up as 'econnreset' instead of calling back; the hop sees the
-  // client leave through the response's 'close' event, so nothing is needed here but a listener.
-  proxy.on('econnreset', () => {});
 
   return {
-    forward(req, res, target, handlers, headers) {
-      const tagged = req as TaggedRequest;
-      tagged[REQUEST_HANDLERS] = handlers;
-      if (tagged[ORIGINAL_FORWARDED] === undefined) tagged[ORIGINAL_FORWARDED] = FORWARDED_HEADERS.map((name) => req.headers[name]);
-      else restoreForwardedHeaders(req, tagged[ORIGINAL_FORWARDED]);
-      const options: ForwardOptions = {
-        // http-proxy's typings want a URL string or object; the pre-parsed form saves a parse per request.
-        target: target.proxyTarget as unknown as httpProxy.ProxyTargetUrl,
-        // Targets built by the app carry their agent; one built without falls back to a lookup.
-        agent: target.agent ?? (target.protocol === 'https:' ? httpsAgent(target.hostname, undefined) : httpAgent),
-        [HANDLERS_OPTION]: handlers,
-        ...(headers === undefined ? {} : { headers }),
-      };
+    forward(req, res, target, handlers, extraHeaders) {
+      const https_ = target.protocol === 'https:';
+      // Targets built by the app carry their agent; one built without falls back to a lookup.
+      const agent = target.agent ?? (https_ ? httpsAgent(target.hostname, undefined) : httpAgent);
+      const method = req.method ?? 'GET';
+      const bodiless = declaresNoBody(req.headers);
+      let proxyReq: ClientRequest;
       try {
-        proxy.web(req, res, options, (error) => handlers.onProxyError(error));
+        proxyReq = (https_ ? https.request : http.request)({
+          host: target.hostname,
+          port: target.port,
+          method,
+          path: target.basePath + (req.url ?? '/'),
+          headers: upstreamHeaders(req, target, method, bodiless, extraHeaders),
+          agent,
+        });
       } catch (error) {
         // http.request throws at once on what it cannot send (a path or header value it rejects):
         // an answer for the client, never an exception out of the request handler.
         handlers.onProxyError(error as Error);
+        return;
+      }
+      (proxyReq as AttemptRequest)[ATTEMPT] = { res, handlers };
+      proxyReq.on('response', onResponse);
+      proxyReq.on('error', onRequestError);
+      handlers.onProxyRequest(proxyReq);
+      if (bodiless) proxyReq.end();
+      else {
+        req.on('error', (error) => handlers.onProxyError(error));
+        req.pipe(proxyReq);
       }
     },
     httpsAgent,
@@ -152,16 +150,20 @@ export function createForwarder(): Forwarder {
       return { active, idle };
     },
     close() {
-      proxy.close();
       httpAgent.destroy();
       for (const agent of httpsAgents.values()) agent.destroy();
     },
   };
 }
 
+function onRequestError(this: AttemptRequest, error: Error): void {
+  this[ATTEMPT].handlers.onProxyError(error);
+}
+
 /** Copies the upstream's answer to the client, unless the hop drops it or has answered already. */
-function respond(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse, handlers: ForwardHandlers | undefined): void {
-  if (handlers?.onProxyResponse(proxyRes) === false) {
+function onResponse(this: AttemptRequest, proxyRes: IncomingMessage): void {
+  const { res, handlers } = this[ATTEMPT];
+  if (handlers.onProxyResponse(proxyRes) === false) {
     proxyRes.resume(); // drained, so the keep-alive socket goes back to the agent
     return;
   }
@@ -169,23 +171,42 @@ function respond(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerRes
     proxyRes.destroy();
     return;
   }
-  try {
-    if (!res.headersSent) for (const pass of OUTGOING_PASSES) pass(req, res, proxyRes, NO_REWRITES);
-  } catch (error) {
-    // A header the upstream's parser let through but the client side rejects: the answer cannot be relayed.
-    proxyRes.destroy();
-    handlers?.onProxyError(error as Error);
-    return;
+  if (!res.headersSent) {
+    try {
+      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, appendHeaders([], proxyRes.headers, undefined));
+    } catch (error) {
+      // A status text or header the upstream's parser let through but the client side rejects: the answer
+      // cannot be relayed.
+      proxyRes.destroy();
+      handlers.onProxyError(error as Error);
+      return;
+    }
   }
   proxyRes.pipe(res);
 }
 
-function restoreForwardedHeaders(req: IncomingMessage, original: ReadonlyArray<string | string[] | undefined>): void {
-  FORWARDED_HEADERS.forEach((name, index) => {
-    const value = original[index];
-    if (value === undefined) delete req.headers[name];
-    else req.headers[name] = value as string;
-  });
+/** The upstream request's headers as one flat list; see the file comment. */
+function upstreamHeaders(req: IncomingMessage, target: Target, method: string, bodiless: boolean, extra: readonly string[] | undefined): string[] {
+  const headers = req.headers;
+  const list = appendHeaders([], headers, FORWARDED);
+  // An HTTP/1.0 request may come without Host; the upstream's own authority stands in.
+  if (headers.host === undefined) list.push('host', target.authority);
+  const forwarded = forwardedValues(req);
+  for (let i = 0; i < FORWARDED_HEADER_NAMES.length; i += 1) list.push(FORWARDED_HEADER_NAMES[i]!, forwarded[i]!);
+  if (bodiless && headers['content-length'] === undefined && ZERO_LENGTH_METHODS.has(method)) list.push('content-length', '0');
+  if (extra !== undefined) for (const item of extra) list.push(item);
+  return list;
+}
+
+/** `headers` pushed onto `list` as name, value, …, except the names in `skip`; a repeated header stays repeated. */
+function appendHeaders(list: string[], headers: IncomingHttpHeaders, skip: ReadonlySet<string> | undefined): string[] {
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || skip?.has(name) === true) continue;
+    if (typeof value === 'string') list.push(name, value);
+    else for (const item of value) list.push(name, item);
+  }
+  return list;
 }
 
 function countSockets(byName: NodeJS.ReadOnlyDict<unknown[]>): number {

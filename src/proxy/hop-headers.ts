@@ -9,38 +9,42 @@ import { INCOMING_TRACE_HEADERS } from '../tracing/attributes.js';
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'upgrade'] as const;
 
 /**
- * Removes hop-by-hop and trace headers from an arrived request, in place, before it is forwarded: http-proxy
- * copies the request's headers to each upstream attempt, so they are cleaned once, here, and never on the
- * upstream request itself (whose headers may already be out: a request queued for an agent socket, or one
- * with `Expect`, is only handed over after it was sent). A client's `Connection: close` is kept, so the
- * answer closes its connection as asked.
+ * Removes hop-by-hop and trace headers from an arrived request, in place, before it is forwarded: each
+ * upstream attempt copies the request's headers, so they are cleaned once, here. The client's own
+ * `Connection: close` is Node's to honour on the client's connection; the upstream connection is the
+ * agent's to keep alive.
  */
 export function stripRequestHeaders(headers: IncomingHttpHeaders): void {
   const connection = headers.connection;
-  let wantsClose = false;
-  if (connection !== undefined) {
-    for (const token of connection.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name === 'close') wantsClose = true;
-      else if (name !== '' && name !== 'keep-alive') delete headers[name];
-    }
-  }
+  if (connection !== undefined) removeNamed(headers, connection);
   for (const name of HOP_BY_HOP) delete headers[name];
-  if (wantsClose) headers.connection = 'close';
   // TE may only say "trailers" past the first hop.
   const te = headers.te;
   if (typeof te === 'string' && te.trim().toLowerCase() !== 'trailers') delete headers.te;
   for (const name of INCOMING_TRACE_HEADERS) delete headers[name];
 }
 
-/** Removes hop-by-hop headers from an upstream response before it is copied to the client. */
+/**
+ * Removes hop-by-hop headers from an upstream response before it is copied to the client. Transfer-Encoding
+ * goes too: Node frames the body for the client itself (chunked for HTTP/1.1, to the close for HTTP/1.0).
+ */
 export function cleanResponseHeaders(headers: IncomingHttpHeaders): void {
   const connection = headers.connection;
-  if (connection !== undefined) {
-    for (const token of connection.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name !== '') delete headers[name];
-    }
-  }
+  if (connection !== undefined) removeNamed(headers, connection);
   for (const name of HOP_BY_HOP) delete headers[name];
+  delete headers['transfer-encoding'];
+}
+
+/** The headers a Connection header names (RFC 9110 §7.6.1), removed. */
+function removeNamed(headers: IncomingHttpHeaders, connection: string): void {
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name !== '') delete headers[name];
+  }
+}
+
+/** No Content-Length (or zero) and no Transfer-Encoding: RFC 9112 §6.3, the request ends with its headers. */
+export function declaresNoBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return (length === undefined || length === '0') && headers['transfer-encoding'] === undefined;
 }

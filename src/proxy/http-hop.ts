@@ -4,7 +4,7 @@
  *   arrive → match a route → extract the incoming trace context → SERVER span
  *          → no route: 404 (400 for a target that is not a path or an http(s) URL), nothing forwarded
  *          → no healthy target (all ejected, routing/outlier.ts): 503, nothing forwarded
- *          → attempt: CLIENT span → clean headers, inject trace headers → forward (http-proxy)
+ *          → attempt: CLIENT span → clean headers, inject trace headers → forward (node:http, forward.ts)
  *          → upstream answers: status on the CLIENT span, headers cleaned, body streamed back, each
  *            silence in the body bounded by timeoutMs (then the connection is cut: 'response_stalled')
  *          → or fails: 502 (refused, reset, DNS, TLS) or 504 (no answer within timeoutMs)
@@ -35,7 +35,7 @@ import { hostWithoutPort } from '../routing/match.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { ATTR_HTTP_REQUEST_RESEND_COUNT, TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
-import { formatTraceParent, headersGetter, recordSetter } from '../tracing/propagation.js';
+import { formatTraceParent, headersGetter, listSetter } from '../tracing/propagation.js';
 import { serverLinks, serverParent } from '../tracing/trust.js';
 import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
 import type { Forwarder, ForwardHandlers } from './forward.js';
@@ -96,6 +96,8 @@ export class HttpHop implements ForwardHandlers {
   private attempts = 0;
   /** Idempotent and without a body: may be sent again (proxy/retry.ts). */
   private replayable = false;
+  /** Our `traceresponse` for the client, put in with the answer's headers (undefined when turned off). */
+  private traceResponse: string | undefined;
 
   constructor(
     private readonly runtime: HopRuntime,
@@ -120,7 +122,7 @@ export class HttpHop implements ForwardHandlers {
     this.tracer = tracer;
     this.serverSpan = serverSpan;
     this.serverContext = serverContext;
-    if (traceResponse !== undefined) res.setHeader(TRACE_RESPONSE_HEADER, traceResponse);
+    this.traceResponse = traceResponse;
 
     if (route === undefined) {
       this.fail(where.malformed ? new MalformedRequestError() : new RouteNotFoundError());
@@ -160,21 +162,20 @@ export class HttpHop implements ForwardHandlers {
     if (this.attempts > 1) this.clientSpan.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, this.attempts - 1);
     if (this.requestHeaders !== undefined) this.clientSpan.setAttributes(this.requestHeaders);
     this.timer = setTimeout(() => this.onTimeout(), route.config.timeoutMs);
-    // The trace headers go with the attempt's options: http-proxy sets them before the request is sent.
-    const traceHeaders: Record<string, string> = {};
-    this.runtime.tracing.propagator.inject(contextWith(this.serverContext, this.clientSpan), traceHeaders, recordSetter);
+    const traceHeaders: string[] = [];
+    this.runtime.tracing.propagator.inject(contextWith(this.serverContext, this.clientSpan), traceHeaders, listSetter);
     this.runtime.forwarder.forward(this.req, this.res, target, this.attemptHandlers(), traceHeaders);
   }
 
   /**
    * The forwarder's callbacks for the attempt being started. Events of an attempt that was abandoned (retried
-   * or answered already) are dropped here; an upstream request that only now got its socket is destroyed.
+   * or answered already) are dropped here.
    */
   private attemptHandlers(): ForwardHandlers {
     const attempt = this.attempts;
     const current = (): boolean => attempt === this.attempts && this.errorType === undefined && !this.clientDone;
     return {
-      onProxyRequest: (proxyReq) => (current() ? this.onProxyRequest(proxyReq) : proxyReq.destroy()),
+      onProxyRequest: (proxyReq) => this.onProxyRequest(proxyReq),
       onProxyResponse: (proxyRes) => current() && this.onProxyResponse(proxyRes),
       onProxyError: (error) => {
         if (current()) this.onProxyError(error);
@@ -208,7 +209,7 @@ export class HttpHop implements ForwardHandlers {
       this.serverSpan.setAttributes(responseHeaders);
     }
     // Our traceresponse names this hop's trace; the upstream's own would name a trace the client is not in.
-    if (this.runtime.tracing.config.traceResponse) delete proxyRes.headers[TRACE_RESPONSE_HEADER];
+    if (this.traceResponse !== undefined) proxyRes.headers[TRACE_RESPONSE_HEADER] = this.traceResponse;
     proxyRes.once('end', () => {
       this.clearTimer();
       this.upstreamEndedAt = performance.now();
@@ -234,9 +235,10 @@ export class HttpHop implements ForwardHandlers {
     this.timer = undefined;
     this.timedOut = true;
     // Destroying the upstream request makes it fail, and onProxyError names the timeout. One still queued for
-    // a socket cannot be reached: attemptHandlers destroys it as soon as it gets one.
-    if (this.proxyReq !== undefined) this.proxyReq.destroy();
-    else this.onAttemptFailed(new UpstreamTimeoutError(this.route!.config.timeoutMs));
+    // an agent socket would only report that once it got one, so its attempt fails here and now.
+    const proxyReq = this.proxyReq;
+    proxyReq?.destroy();
+    if (proxyReq?.socket == null) this.onAttemptFailed(new UpstreamTimeoutError(this.route!.config.timeoutMs));
   }
 
   /** The attempt failed before the upstream answered: retry when the route says so, else answer the client. */
@@ -297,6 +299,7 @@ export class HttpHop implements ForwardHandlers {
   /** Answers the client with `error`'s status and marks both spans; the CLIENT span ends here. */
   private fail(error: ResponseError): void {
     this.errorType = error.errorType;
+    if (this.traceResponse !== undefined && !this.res.headersSent) this.res.setHeader(TRACE_RESPONSE_HEADER, this.traceResponse);
     respondError(this.res, error, this.serverSpan, this.clientSpan);
     this.clientSpan?.end();
   }

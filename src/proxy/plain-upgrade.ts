@@ -27,15 +27,12 @@ export function servePlainUpgrade(req: IncomingMessage, socket: Socket, head: Bu
   onRequest(req, res);
 }
 
-/**
- * The request as if it had never asked: without Upgrade and what Connection names, and `connection: close`,
- * which http-proxy copies into the response (its setConnection pass) so the client reads the truth.
- */
+/** The request as if it had never asked: without Upgrade and what Connection names; the answer closes the connection. */
 function forgetUpgrade(req: IncomingMessage): void {
   for (const token of (req.headers.connection ?? '').split(',')) {
     const name = token.trim().toLowerCase();
     if (name !== '') delete req.headers[name];
   }
   delete req.headers.upgrade;
-  req.headers.connection = 'close';
+  delete req.headers.connection;
 }

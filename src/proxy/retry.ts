@@ -2,7 +2,7 @@
  * When a failed attempt may be sent again (the route's policy is in routing/retry-policy.ts):
  *
  * - only idempotent methods (RFC 9110 §9.2.2): sending them twice has the effect of sending them once;
- * - only requests without a body. http-proxy pipes the client's request stream into each upstream request,
+ * - only requests without a body. The forwarder pipes the client's request stream into each upstream request,
  *   and a stream can be read once: by the time an attempt has failed, even on a refused connection, the body
  *   has been read into that attempt's buffers and cannot be sent again. So a request is replayable when it
  *   declares no body at all (no Transfer-Encoding, Content-Length absent or 0), which also guarantees that
@@ -14,20 +14,15 @@
  * when the downstream client cancels the request, which is not our failure"): it is never retried.
  */
 import type { IncomingMessage } from 'node:http';
+import { declaresNoBody } from './hop-headers.js';
 import { HOP_ERR, type ResponseError } from '../errors.js';
 import type { ConnectionFailure, RetryPolicy } from '../routing/retry-policy.js';
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
-/**
- * Whether the request may be sent more than once. Read it when the request arrives, before forwarding:
- * http-proxy adds `content-length: 0` to DELETE and OPTIONS requests.
- */
+/** Whether the request may be sent more than once. */
 export function isReplayable(req: IncomingMessage): boolean {
-  if (!IDEMPOTENT_METHODS.has(req.method ?? '')) return false;
-  if (req.headers['transfer-encoding'] !== undefined) return false;
-  const length = req.headers['content-length'];
-  return length === undefined || length.trim() === '0';
+  return IDEMPOTENT_METHODS.has(req.method ?? '') && declaresNoBody(req.headers);
 }
 
 /** The `retry.on` name of a failed attempt; undefined for failures that are never retried. */

@@ -1,13 +1,13 @@
 /**
  * Header rules of a WebSocket handshake through the proxy. The upstream's handshake request carries the
- * client's headers minus hop-by-hop and stale trace headers, plus X-Forwarded-* built the way the HTTP path
- * builds them (http-proxy's `xfwd`), so an upstream sees the same shape for an upgrade as for any request on
+ * client's headers minus hop-by-hop and stale trace headers, plus X-Forwarded-* built as the HTTP path
+ * builds them (forwarded-headers.ts), so an upstream sees the same shape for an upgrade as for any request on
  * the route. `Upgrade` and `Connection` are hop-by-hop too, but a handshake needs them: the pipe path sets them
  * afresh, and the `ws` client of the relay path writes its own along with its own Sec-WebSocket-Key/Version.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { INCOMING_TRACE_HEADERS, TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
+import { FORWARDED_HEADER_NAMES, forwardedValues } from './forwarded-headers.js';
 
 export const SEC_WEBSOCKET_KEY_HEADER = 'sec-websocket-key';
 export const SEC_WEBSOCKET_VERSION_HEADER = 'sec-websocket-version';
@@ -24,7 +24,6 @@ const TRACE_HEADERS = new Set(INCOMING_TRACE_HEADERS);
 const BODY_HEADERS = new Set(['content-length']);
 /** Headers of a 101 that belong to the handshake itself; `ws` writes its own to the client. */
 const HANDSHAKE_RESPONSE_HEADERS = new Set([SEC_WEBSOCKET_ACCEPT_HEADER, SEC_WEBSOCKET_PROTOCOL_HEADER, SEC_WEBSOCKET_EXTENSIONS_HEADER]);
-const HOST_PORT = /:(\d+)$/;
 /** RFC 6455 §4.1: base64 of 16 bytes. */
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
 /** RFC 9110 token, what a subprotocol name must be. */
@@ -50,23 +49,9 @@ export function upstreamHandshakeHeaders(req: IncomingMessage, keepWebSocketHead
     headers.connection = 'Upgrade';
     headers.upgrade = 'websocket';
   }
-  addForwardedHeaders(headers, req);
+  const forwarded = forwardedValues(req);
+  FORWARDED_HEADER_NAMES.forEach((name, index) => (headers[name] = forwarded[index]!));
   return headers;
-}
-
-/** X-Forwarded-For/Port/Proto appended to, X-Forwarded-Host kept or set: what http-proxy's `xfwd` does. */
-function addForwardedHeaders(headers: HandshakeHeaders, req: IncomingMessage): void {
-  const encrypted = (req.socket as TLSSocket).encrypted === true;
-  const port = HOST_PORT.exec(req.headers.host ?? '')?.[1] ?? (encrypted ? '443' : '80');
-  append(headers, 'x-forwarded-for', req.socket.remoteAddress ?? '');
-  append(headers, 'x-forwarded-port', port);
-  append(headers, 'x-forwarded-proto', encrypted ? 'https' : 'http');
-  headers['x-forwarded-host'] = headers['x-forwarded-host'] ?? req.headers.host ?? '';
-}
-
-function append(headers: HandshakeHeaders, name: string, value: string): void {
-  const current = headers[name];
-  headers[name] = current === undefined || current === '' ? value : `${current},${value}`;
 }
 
 /**

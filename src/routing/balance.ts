@@ -17,8 +17,8 @@ export interface Target {
   readonly port: number;
   /** Base path of the target, '' when it has none; request paths are appended to it. */
   readonly basePath: string;
-  /** The target in the form http-proxy takes (its `target` option), built once instead of per request. */
-  readonly proxyTarget: Readonly<{ protocol: string; host: string; hostname: string; port: number; path: string }>;
+  /** `host[:port]` as a Host header names the target, for a request that arrived without one. */
+  readonly authority: string;
   /** The agent for this target, when the table was built with one; forward.ts falls back to its own. */
   readonly agent?: Agent;
 }
@@ -46,7 +46,7 @@ export function parseTarget(url: string, agentFor?: AgentFor): Target {
     hostname,
     port,
     basePath,
-    proxyTarget: { protocol, host: hostname, hostname, port, path: basePath },
+    authority: parsed.host,
   };
   const agent = agentFor?.(target);
   return agent === undefined ? target : { ...target, agent };

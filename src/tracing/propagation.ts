@@ -1,6 +1,6 @@
 /**
- * The header carriers of a hop: Node's lower-cased `IncomingHttpHeaders` on the way in, the outgoing
- * `ClientRequest` on the way out. The propagator itself (one file per format plus the dispatcher that picks
+ * The header carriers of a hop: Node's lower-cased `IncomingHttpHeaders` on the way in; on the way out a
+ * flat `[name, value, …]` list (an HTTP attempt's extra headers) or a plain object (a WebSocket handshake). The propagator itself (one file per format plus the dispatcher that picks
  * the first valid context) lives in propagation/.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -18,5 +18,12 @@ export const headersGetter: TextMapGetter<IncomingHttpHeaders> = {
 export const recordSetter: TextMapSetter<Record<string, string>> = {
   set: (carrier, key, value) => {
     carrier[key] = value;
+  },
+};
+
+/** For an HTTP attempt's extra headers, kept as the flat list the forwarder sends. */
+export const listSetter: TextMapSetter<string[]> = {
+  set: (carrier, key, value) => {
+    carrier.push(key, value);
   },
 };

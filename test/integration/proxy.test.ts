@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { request } from 'node:http';
 import { once } from 'node:events';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startUpstream } from '../helpers/upstream.js';
 import { startZipkinReceiver } from '../helpers/zipkin-receiver.js';
@@ -125,6 +126,41 @@ describe('forwarding', () => {
     expect(res.headers['x-hop']).toBeUndefined();
     expect(res.headers['keep-alive']).not.toBe('timeout=5');
     expect(res.headers['x-kept']).toBe('yes');
+  });
+  it('sends what the upstream needs: its authority for a Host-less HTTP/1.0 request, a length for a bodiless DELETE, no Connection: close', async () => {
+    const upstream = await startUpstream((req, res) => {
+      // Chunked (no length): an HTTP/1.0 client must still get the whole body, ended by the close.
+      res.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'] });
+      res.write('chunk one,');
+      res.end(' chunk two');
+    });
+    const proxy = await startProxy({ routes: [{ name: 'r', upstream: `${upstream.url}/base/` }] });
+
+    const socket = net.connect(Number(new URL(proxy.url).port), '127.0.0.1');
+    socket.write('GET /x//y?q=1 HTTP/1.0\r\n\r\n'); // not end(): Node's server drops a half-closed client's request
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await once(socket, 'close');
+    const answer = Buffer.concat(chunks).toString('latin1');
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head!.toLowerCase()).not.toContain('transfer-encoding');
+    expect(head!.toLowerCase().match(/\r\nset-cookie: /g)).toHaveLength(2);
+    expect(body).toBe('chunk one, chunk two');
+    expect(upstream.requests[0]!.url).toBe('/base/x//y?q=1'); // the base path, then the path exactly as sent
+    expect(upstream.requests[0]!.headers.host).toBe(`127.0.0.1:${upstream.port}`);
+
+    const deleted = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = request(`${proxy.url}/thing`, { method: 'DELETE', headers: { connection: 'close' } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    deleted.resume();
+    expect(deleted.headers.connection).toBe('close');
+    const received = upstream.requests[1]!;
+    expect(received.method).toBe('DELETE');
+    expect(received.headers['content-length']).toBe('0');
+    expect(received.headers.connection).toBe('keep-alive'); // the client's close is for its own connection
   });
 });
 
@@ -251,7 +287,7 @@ describe('spans', () => {
   });
 });
 
-describe('trace headers on requests http-proxy hands over late', () => {
+describe('trace headers on requests whose headers leave early', () => {
   it('injects traceparent into a request with Expect: 100-continue, whose headers leave before any hook', async () => {
     const upstream = await startUpstream();
     const proxy = await startProxy({ routes: [{ name: 'r', upstream: upstream.url }] });
@@ -283,4 +319,5 @@ describe('trace headers on requests http-proxy hands over late', () => {
     res.resume();
     expect(res.headers.connection).toBe('close');
   });
+
 });
