@@ -73,7 +73,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
 
   cluster.on('message', (_worker, message: unknown) => {
     if (!isHoptraceMessage<WorkerMessage>(message)) return;
-    if (message.type === 'hoptrace:spans') app.store.add(message.spans);
+    if (message.type === 'hoptrace:spans') app.store.addEncoded(message.spans);
     else if (message.type === 'hoptrace:metrics') pendingMetrics.get(message.id)?.(message.metrics);
   });
 

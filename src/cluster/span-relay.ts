@@ -1,13 +1,13 @@
 /**
  * A cluster worker's exporter for the built-in store: the store lives in the primary, so the worker sends
- * each batch there over the IPC channel, already in Zipkin form (the store's single entry point takes
- * Zipkin spans), tagged with the worker that recorded them (`hoptrace.worker`, the cluster worker id) so the
+ * each batch there over the IPC channel as Zipkin JSON (what the store keeps of the proxy's own spans, and a
+ * string is cheaper to send than an object), tagged with the worker that recorded them (`hoptrace.worker`, the cluster worker id) so the
  * viewer can tell the workers apart. It runs behind a bounded processor like any exporter: one batch in flight at a time, and
  * the batch is done when the channel has taken it, so a busy primary costs dropped spans, not memory.
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { toZipkinSpan } from '../export/zipkin-model.js';
+import { encodeZipkinSpan } from '../export/zipkin-model.js';
 import type { WorkerMessage } from './messages.js';
 
 export const ATTR_HOPTRACE_WORKER = 'hoptrace.worker';
@@ -15,9 +15,8 @@ export const ATTR_HOPTRACE_WORKER = 'hoptrace.worker';
 export function createSpanRelay(worker: string, send: (message: WorkerMessage, done: (error: Error | null) => void) => boolean): SpanExporter {
   return {
     export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-      const zipkin = spans.map(toZipkinSpan);
-      for (const span of zipkin) span.tags = { ...span.tags, [ATTR_HOPTRACE_WORKER]: worker };
-      const message: WorkerMessage = { type: 'hoptrace:spans', spans: zipkin };
+      const workerTag = { [ATTR_HOPTRACE_WORKER]: worker };
+      const message: WorkerMessage = { type: 'hoptrace:spans', spans: spans.map((span) => encodeZipkinSpan(span, workerTag)) };
       try {
         send(message, (error) => done(error === null ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error }));
       } catch (error) {

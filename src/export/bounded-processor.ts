@@ -11,6 +11,7 @@
 import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { StoreAdmission } from './store-admission.js';
 
 export interface BoundedProcessorOptions {
   /** Names the exporter in metrics and logs. */
@@ -21,6 +22,8 @@ export interface BoundedProcessorOptions {
   readonly exportTimeoutMs?: number;
   /** Told of each failed export; never thrown to the request path. */
   readonly onExportError?: (name: string, error: Error) => void;
+  /** Which ended spans this exporter takes (all when absent); the rest are counted as skipped. */
+  readonly admission?: StoreAdmission;
 }
 
 export interface ExportStats {
@@ -29,6 +32,8 @@ export interface ExportStats {
   readonly exported: number;
   /** Spans lost: queue full, export failed or timed out, or ended after shutdown. */
   readonly dropped: number;
+  /** Spans not offered to this exporter on purpose (the store's sample under load). */
+  readonly skipped: number;
   readonly failedExports: number;
   readonly queueLength: number;
 }
@@ -49,6 +54,7 @@ export function createBoundedProcessor(exporter: SpanExporter, options: BoundedP
   const maxBatchSize = options.maxBatchSize ?? PROCESSOR_DEFAULTS.maxBatchSize;
   const scheduledDelayMs = options.scheduledDelayMs ?? PROCESSOR_DEFAULTS.scheduledDelayMs;
   const exportTimeoutMs = options.exportTimeoutMs ?? PROCESSOR_DEFAULTS.exportTimeoutMs;
+  const admission = options.admission;
 
   let queue: ReadableSpan[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -124,6 +130,7 @@ export function createBoundedProcessor(exporter: SpanExporter, options: BoundedP
   return {
     onStart(_span: Span, _parentContext: Context): void {},
     onEnd(span: ReadableSpan): void {
+      if (admission !== undefined && !admission.admits(span)) return;
       if (isShutdown || queue.length >= maxQueueSize) {
         dropped += 1;
         return;
@@ -138,6 +145,6 @@ export function createBoundedProcessor(exporter: SpanExporter, options: BoundedP
       isShutdown = true;
       await exporter.shutdown();
     },
-    stats: () => ({ name: options.name, exported, dropped, failedExports, queueLength: queue.length }),
+    stats: () => ({ name: options.name, exported, dropped, skipped: admission?.skipped ?? 0, failedExports, queueLength: queue.length }),
   };
 }

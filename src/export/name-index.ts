@@ -3,11 +3,16 @@
  * remote services each recorded. Counted, not just collected, so evicting a trace removes a name exactly
  * when its last span goes; memory follows the store's own caps.
  */
-import type { ZipkinSpan } from './zipkin-model.js';
+/** Lower-case names of one stored span (zipkin-normalize.ts), as the index counts them. */
+export interface SpanNames {
+  readonly service: string | undefined;
+  readonly name: string | undefined;
+  readonly remote: string | undefined;
+}
 
 export interface NameIndex {
-  add(span: ZipkinSpan): void;
-  remove(span: ZipkinSpan): void;
+  add(span: SpanNames): void;
+  remove(span: SpanNames): void;
   services(): string[];
   spanNames(service: string): string[];
   remoteServiceNames(service: string): string[];
@@ -24,7 +29,7 @@ export function createNameIndex(): NameIndex {
 
   return {
     add(span) {
-      const service = span.localEndpoint?.serviceName;
+      const service = span.service;
       if (service === undefined) return;
       let entry = byService.get(service);
       if (entry === undefined) {
@@ -33,17 +38,15 @@ export function createNameIndex(): NameIndex {
       }
       entry.spans += 1;
       if (span.name !== undefined) increment(entry.names, span.name);
-      const remote = span.remoteEndpoint?.serviceName;
-      if (remote !== undefined) increment(entry.remotes, remote);
+      if (span.remote !== undefined) increment(entry.remotes, span.remote);
     },
     remove(span) {
-      const service = span.localEndpoint?.serviceName;
+      const service = span.service;
       if (service === undefined) return;
       const entry = byService.get(service);
       if (entry === undefined) return;
       if (span.name !== undefined) decrement(entry.names, span.name);
-      const remote = span.remoteEndpoint?.serviceName;
-      if (remote !== undefined) decrement(entry.remotes, remote);
+      if (span.remote !== undefined) decrement(entry.remotes, span.remote);
       entry.spans -= 1;
       if (entry.spans <= 0) byService.delete(service);
     },

@@ -42,6 +42,19 @@ export interface ZipkinSpan {
   tags?: Record<string, string>;
 }
 
+/**
+ * A span as Zipkin v2 JSON, with the names the store indexes it by (as recorded, not yet lower-cased).
+ * Made once per span however many exporters ask: the Zipkin exporter sends `json` as it is, and the store
+ * keeps it as one string, parsed only when a query reads the trace.
+ */
+export interface EncodedZipkinSpan {
+  readonly traceId: string;
+  readonly json: string;
+  readonly localService: string | undefined;
+  readonly name: string | undefined;
+  readonly remoteService: string | undefined;
+}
+
 export const ZIPKIN_ERROR_TAG = 'error';
 export const ZIPKIN_STATUS_CODE_TAG = 'otel.status_code';
 
@@ -80,6 +93,38 @@ export function toZipkinSpan(span: ReadableSpan): ZipkinSpan {
     zipkin.annotations = span.events.map((event) => ({ timestamp: Math.round(toMicros(event.time)), value: event.name }));
   }
   return zipkin;
+}
+
+const ENCODED = Symbol('hoptrace.encodedZipkinSpan');
+type EncodedOnce = ReadableSpan & { [ENCODED]?: EncodedZipkinSpan };
+
+/**
+ * The span's Zipkin JSON, converted on the first call and kept on the span (an ended span never changes).
+ * `extraTags` gives a one-off encoding with more tags, which is not kept.
+ */
+export function encodeZipkinSpan(span: ReadableSpan, extraTags?: Record<string, string>): EncodedZipkinSpan {
+  if (extraTags === undefined) {
+    const kept = (span as EncodedOnce)[ENCODED];
+    if (kept !== undefined) return kept;
+  }
+  const zipkin = toZipkinSpan(span);
+  if (extraTags !== undefined) zipkin.tags = { ...zipkin.tags, ...extraTags };
+  const encoded: EncodedZipkinSpan = {
+    traceId: zipkin.traceId,
+    json: JSON.stringify(zipkin),
+    localService: zipkin.localEndpoint?.serviceName,
+    name: zipkin.name,
+    remoteService: zipkin.remoteEndpoint?.serviceName,
+  };
+  if (extraTags === undefined) (span as EncodedOnce)[ENCODED] = encoded;
+  return encoded;
+}
+
+/** A Zipkin v2 JSON array of already encoded spans, as a collector's POST /api/v2/spans takes it. */
+export function zipkinJsonArray(spans: readonly ReadableSpan[]): string {
+  let body = '[';
+  for (let i = 0; i < spans.length; i += 1) body += (i === 0 ? '' : ',') + encodeZipkinSpan(spans[i]!).json;
+  return `${body}]`;
 }
 
 function remoteEndpoint(span: ReadableSpan): ZipkinEndpoint {

@@ -22,8 +22,9 @@ export function normalizeTraceId(raw: string): string | undefined {
 export function normalizeSpan(span: ZipkinSpan): ZipkinSpan {
   span.traceId = normalizeTraceId(span.traceId) ?? span.traceId;
   if (span.name !== undefined) {
-    if (span.name === '') delete span.name;
-    else span.name = span.name.toLowerCase();
+    const name = storedName(span.name);
+    if (name === undefined) delete span.name;
+    else span.name = name;
   }
   lowerServiceName(span.localEndpoint);
   lowerServiceName(span.remoteEndpoint);
@@ -32,10 +33,16 @@ export function normalizeSpan(span: ZipkinSpan): ZipkinSpan {
   return span;
 }
 
+/** A span or service name as Zipkin stores it: lower-case, and none rather than empty. */
+export function storedName(name: string | undefined): string | undefined {
+  return name === undefined || name === '' ? undefined : name.toLowerCase();
+}
+
 function lowerServiceName(endpoint: ZipkinEndpoint | undefined): void {
   if (endpoint?.serviceName === undefined) return;
-  if (endpoint.serviceName === '') delete endpoint.serviceName;
-  else endpoint.serviceName = endpoint.serviceName.toLowerCase();
+  const name = storedName(endpoint.serviceName);
+  if (name === undefined) delete endpoint.serviceName;
+  else endpoint.serviceName = name;
 }
 
 const SPAN_OVERHEAD_BYTES = 320; // the object, its ids, numbers and endpoints

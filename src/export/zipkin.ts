@@ -5,7 +5,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createPoster } from './http-post.js';
-import { toZipkinSpan } from './zipkin-model.js';
+import { zipkinJsonArray } from './zipkin-model.js';
 
 export const ZIPKIN_POST_TIMEOUT_MS = 5_000;
 
@@ -15,7 +15,7 @@ export function createZipkinExporter(endpoint: string, timeoutMs = ZIPKIN_POST_T
   return {
     export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
       if (isShutdown) return done({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
-      poster.post(JSON.stringify(spans.map(toZipkinSpan)), done);
+      poster.post(zipkinJsonArray(spans), done);
     },
     async shutdown(): Promise<void> {
       isShutdown = true;

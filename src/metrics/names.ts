@@ -20,6 +20,8 @@ export const METRIC = {
   spansStarted: 'hoptrace_spans_started_total',
   spansExported: 'hoptrace_spans_exported_total',
   spansDropped: 'hoptrace_spans_dropped_total',
+  /** Counter: spans an exporter was not offered (the built-in store's sample under load, export/store-admission.ts). */
+  spansSkipped: 'hoptrace_spans_skipped_total',
   exportFailures: 'hoptrace_span_export_failures_total',
   exportQueueLength: 'hoptrace_span_export_queue_length',
   storeTraces: 'hoptrace_span_store_traces',

@@ -99,6 +99,7 @@ export function createMetrics(sources: MetricsSources): HopMetrics {
   });
   perExporter(registers, Counter, METRIC.spansExported, 'Spans accepted by each exporter.', exportTotals, (stats) => stats.exported);
   perExporter(registers, Counter, METRIC.spansDropped, 'Spans lost per exporter: queue full, export failed or timed out.', exportTotals, (stats) => stats.dropped);
+  perExporter(registers, Counter, METRIC.spansSkipped, 'Spans left out of an exporter on purpose: the built-in store keeps a sample of traces under load.', exportTotals, (stats) => stats.skipped);
   perExporter(registers, Counter, METRIC.exportFailures, 'Failed export calls per exporter (each drops its batch).', exportTotals, (stats) => stats.failedExports);
   perExporter(registers, Gauge, METRIC.exportQueueLength, 'Spans waiting in each exporter queue.', exportTotals, (stats) => stats.queueLength);
 
@@ -205,6 +206,7 @@ function sumStats(a: ExportStats | undefined, b: ExportStats): ExportStats {
     name: b.name,
     exported: a.exported + b.exported,
     dropped: a.dropped + b.dropped,
+    skipped: a.skipped + b.skipped,
     failedExports: a.failedExports + b.failedExports,
     queueLength: a.queueLength + b.queueLength,
   };

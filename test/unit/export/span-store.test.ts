@@ -112,4 +112,34 @@ describe('normalizeTraceId', () => {
   ])('%j → %j', (input, output) => {
     expect(normalizeTraceId(input)).toBe(output);
   });
+
+  it("keeps the proxy's own spans as JSON, parsed and normalized when first read, mixed in arrival order with parsed ones", () => {
+    const store = createSpanStore({ maxTraces: 2 });
+    const own = span(7, { name: 'GET /Orders', localEndpoint: { serviceName: 'Shop' }, remoteEndpoint: { serviceName: 'Inventory:8080' } });
+    store.addEncoded([{ traceId: own.traceId.toUpperCase(), json: JSON.stringify(own), localService: 'Shop', name: 'GET /Orders', remoteService: 'Inventory:8080' }]);
+    store.add([span(7, { name: 'posted' })]);
+    expect(store.serviceNames()).toEqual(['shop', 'svc7']);
+    expect(store.spanNames('shop')).toEqual(['get /orders']);
+    expect(store.remoteServiceNames('shop')).toEqual(['inventory:8080']);
+    const spans = store.trace(own.traceId)!;
+    expect(spans.map((stored) => stored.name)).toEqual(['get /orders', 'posted']);
+    expect(spans[0]).toMatchObject({ id: own.id, localEndpoint: { serviceName: 'shop' }, remoteEndpoint: { serviceName: 'inventory:8080' } });
+
+    // Evicted unread: its names go with it, and it was never parsed.
+    store.add([span(8)]);
+    store.add([span(9)]);
+    expect(store.trace(own.traceId)).toBeUndefined();
+    expect(store.serviceNames()).toEqual(['svc8', 'svc9']);
+  });
+
+  it('evicts in arrival order across many traces, skipping traces that never took a span', () => {
+    const store = createSpanStore({ maxTraces: 3, maxSpansPerTrace: 1 });
+    for (let trace = 1; trace <= 3_000; trace += 1) {
+      store.add([span(trace)]);
+      if (trace % 7 === 0) store.add([span(trace), span(trace)]); // over the per-trace cap: dropped
+    }
+    expect([...store.traces()].map((trace) => trace.traceId)).toEqual([span(2998).traceId, span(2999).traceId, span(3000).traceId]);
+    expect(store.stats()).toMatchObject({ traces: 3, spans: 3, evictedTraces: 2_997 });
+  });
 });
+

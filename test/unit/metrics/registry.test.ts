@@ -14,13 +14,13 @@ function sources(overrides: Partial<MetricsSources> = {}): MetricsSources {
   };
 }
 
-function stats(name: string, exported: number, dropped: number, queueLength = 0): ExportStats {
-  return { name, exported, dropped, failedExports: dropped > 0 ? 1 : 0, queueLength };
+function stats(name: string, exported: number, dropped: number, queueLength = 0, skipped = 0): ExportStats {
+  return { name, exported, dropped, skipped, failedExports: dropped > 0 ? 1 : 0, queueLength };
 }
 
 describe('app metrics', () => {
   it('reads exporter, store, WebSocket and access-log figures from the app at each scrape', async () => {
-    let current = [stats('store', 5, 0, 2), stats('zipkin[0]', 3, 4, 1)];
+    let current = [stats('store', 5, 0, 2, 6), stats('zipkin[0]', 3, 4, 1)];
     const metrics = createMetrics(
       sources({
         exportStats: () => current,
@@ -34,6 +34,7 @@ describe('app metrics', () => {
     expect(scrape.value(METRIC.spansDropped, { [LABEL.exporter]: 'zipkin[0]' })).toBe(4);
     expect(scrape.value(METRIC.exportFailures, { [LABEL.exporter]: 'zipkin[0]' })).toBe(1);
     expect(scrape.value(METRIC.exportQueueLength, { [LABEL.exporter]: 'store' })).toBe(2);
+    expect(scrape.value(METRIC.spansSkipped, { [LABEL.exporter]: 'store' })).toBe(6);
     expect(scrape.value(METRIC.storeTraces)).toBe(2);
     expect(scrape.value(METRIC.storeSpans)).toBe(5);
     expect(scrape.value(METRIC.storeEvictedTraces)).toBe(1);
