@@ -1,6 +1,7 @@
 /**
  * The export side of one config: a bounded processor per configured exporter plus one feeding the
- * built-in store (which takes a sample of traces under load, store-admission.ts), all off the request path. Exporter failures become counts and a rate-limited log line.
+ * built-in store (which takes a sample of traces under load, store-admission.ts), all off the request path.
+ * Exporter failures become counts and a rate-limited log line.
  */
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ExporterConfig } from '../config/types.js';
@@ -46,6 +47,7 @@ export function createExportPipeline(exporters: readonly ExporterConfig[], optio
       await Promise.all(processors.map((processor) => processor.forceFlush()));
     },
     shutdown: async () => {
+      admission?.close();
       await Promise.all(processors.map((processor) => processor.shutdown()));
     },
   };

@@ -1,61 +1,56 @@
 /**
- * Which of the proxy's own traces the built-in store takes. The store keeps a few thousand recent traces for
+ * Which of the proxy's own spans the built-in store takes. The store keeps a few thousand recent traces for
  * the viewer; at a few thousand requests a second that is under a second of traffic, and storing every span
  * only to evict it a moment later costs the proxy more CPU and memory than any other part of tracing (every
  * stored span outlives the young generation, and the old generation then fills with evicted ones). So under
- * load the store takes a sample: new traces up to `perSecond` (a token bucket, as Jaeger's rate-limiting
- * sampler), every trace with an error span, and every further span of a trace it took. Below that rate it
- * takes everything, as before. The configured exporters are not affected: they get every sampled span.
+ * load the store takes a sample of about `tracesPerSecond` traces a second, plus every error span; below
+ * that rate it takes everything. The configured exporters are not affected: they get every sampled span.
  *
- * The decision is made once per trace, on its first ended span (a hop's CLIENT span ends before its SERVER
- * span), and remembered for the most recent `RECENT_TRACES` traces, long enough for the rest of a request's
- * spans to follow.
+ * The sample is by trace id, like OpenTelemetry's TraceIdRatioBased sampler, so a trace's spans are taken or
+ * left together with nothing remembered per trace: each span costs one comparison. The ratio is set once a
+ * second from the spans offered in the second before, counting a hop's two spans as one trace.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { createRateLimiter } from '../tracing/rate-limiter.js';
 
 export interface StoreAdmission {
   admits(span: ReadableSpan): boolean;
-  /** Spans left out so far (their trace was not taken). */
+  /** Spans left out so far. */
   readonly skipped: number;
+  /** Stops the once-a-second update. */
+  close(): void;
 }
 
-export const RECENT_TRACES = 4_096;
+/** Spans a trace of one hop has: its SERVER and CLIENT span. */
+const SPANS_PER_TRACE = 2;
+const ID_SPACE = 0x1_0000_0000; // the 32 bits of the trace id's last 8 hex digits
 
-export function createStoreAdmission(perSecond: number, now?: () => number): StoreAdmission {
-  const limiter = createRateLimiter(perSecond, now);
-  const decided = new Map<string, boolean>();
-  const order: string[] = new Array<string>(RECENT_TRACES).fill('');
-  let next = 0;
+export function createStoreAdmission(tracesPerSecond: number, intervalMs = 1_000): StoreAdmission {
+  const budget = (tracesPerSecond * SPANS_PER_TRACE * intervalMs) / 1_000;
+  let offered = 0;
   let skipped = 0;
-
-  function remember(traceId: string, taken: boolean): void {
-    const oldest = order[next]!;
-    if (oldest !== '') decided.delete(oldest);
-    order[next] = traceId;
-    next = next + 1 === RECENT_TRACES ? 0 : next + 1;
-    decided.set(traceId, taken);
-  }
+  // Below this value of the trace id's last 32 bits a trace is taken; everything while under budget.
+  let bound = ID_SPACE;
+  const update = setInterval(() => {
+    bound = offered <= budget ? ID_SPACE : Math.floor((ID_SPACE * budget) / offered);
+    offered = 0;
+  }, intervalMs);
+  update.unref();
 
   return {
     admits(span) {
+      offered += 1;
+      if (bound === ID_SPACE || span.status.code === SpanStatusCode.ERROR) return true;
       const traceId = span.spanContext().traceId;
-      const decision = decided.get(traceId);
-      const isError = span.status.code === SpanStatusCode.ERROR;
-      if (decision === true) return true;
-      if (decision === false && !isError) {
-        skipped += 1;
-        return false;
-      }
-      const taken = isError || limiter.tryTake();
-      if (decision === undefined) remember(traceId, taken);
-      else if (taken) decided.set(traceId, true);
-      if (!taken) skipped += 1;
-      return taken;
+      if (Number.parseInt(traceId.slice(-8), 16) < bound) return true;
+      skipped += 1;
+      return false;
     },
     get skipped() {
       return skipped;
+    },
+    close() {
+      clearInterval(update);
     },
   };
 }

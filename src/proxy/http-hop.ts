@@ -81,8 +81,16 @@ export class HttpHop implements ForwardHandlers {
   private clientSpan: Span | undefined;
   private proxyReq: ClientRequest | undefined;
   private proxyRes: IncomingMessage | undefined;
-  /** Until the upstream answers: timeoutMs for the attempt. Then: the longest silence in its body. */
+  /**
+   * One timer per hop, restarted rather than replaced: until the upstream answers it bounds the attempt
+   * (timeoutMs), then each silence in the answer's body (onTimer tells which from proxyRes).
+   */
   private timer: NodeJS.Timeout | undefined;
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (this.proxyRes === undefined) this.onTimeout();
+    else this.onBodySilence();
+  };
   private timedOut = false;
   private clientDone = false;
   private upstreamEndedAt: number | undefined;
@@ -99,10 +107,12 @@ export class HttpHop implements ForwardHandlers {
   /** Our `traceresponse` for the client, put in with the answer's headers (undefined when turned off). */
   private traceResponse: string | undefined;
 
+  /** `onEnded` runs once the hop has ended its spans and reported, when the response has closed. */
   constructor(
-    private readonly runtime: HopRuntime,
+    readonly runtime: HopRuntime,
     private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    readonly res: ServerResponse,
+    private readonly onEnded?: (hop: HttpHop) => void,
   ) {
     this.bytesOutAtStart = req.socket.bytesWritten;
   }
@@ -161,7 +171,8 @@ export class HttpHop implements ForwardHandlers {
     });
     if (this.attempts > 1) this.clientSpan.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, this.attempts - 1);
     if (this.requestHeaders !== undefined) this.clientSpan.setAttributes(this.requestHeaders);
-    this.timer = setTimeout(() => this.onTimeout(), route.config.timeoutMs);
+    this.proxyRes = undefined;
+    this.armTimer();
     const traceHeaders: string[] = [];
     this.runtime.tracing.propagator.inject(contextWith(this.serverContext, this.clientSpan), traceHeaders, listSetter);
     this.runtime.forwarder.forward(this.req, this.res, target, this.attemptHandlers(), traceHeaders);
@@ -188,7 +199,6 @@ export class HttpHop implements ForwardHandlers {
   }
 
   onProxyResponse(proxyRes: IncomingMessage): boolean {
-    this.clearTimer();
     const route = this.route!;
     const clientSpan = this.clientSpan!;
     const status = proxyRes.statusCode ?? 0;
@@ -220,7 +230,7 @@ export class HttpHop implements ForwardHandlers {
     proxyRes.once('error', () => this.onUpstreamCut(new UpstreamResetError()));
     // A body that trickles to a stop: each chunk restarts the clock. The forwarder pipes the body to the
     // client in this same tick, so listening to 'data' here loses nothing.
-    this.timer = setTimeout(() => this.onBodySilence(), route.config.timeoutMs);
+    this.armTimer();
     proxyRes.on('data', () => this.timer?.refresh());
     return true;
   }
@@ -232,7 +242,6 @@ export class HttpHop implements ForwardHandlers {
   }
 
   private onTimeout(): void {
-    this.timer = undefined;
     this.timedOut = true;
     // Destroying the upstream request makes it fail, and onProxyError names the timeout. One still queued for
     // an agent socket would only report that once it got one, so its attempt fails here and now.
@@ -262,10 +271,9 @@ export class HttpHop implements ForwardHandlers {
   }
 
   private onBodySilence(): void {
-    this.timer = undefined;
     // Paused means the pipe waits for a slow client to drain, not that the upstream is silent.
     if (this.proxyRes?.isPaused() === true) {
-      this.timer = setTimeout(() => this.onBodySilence(), this.route!.config.timeoutMs);
+      this.armTimer();
       return;
     }
     this.onUpstreamCut(new UpstreamStalledError(this.route!.config.timeoutMs));
@@ -314,6 +322,7 @@ export class HttpHop implements ForwardHandlers {
     }
     this.serverSpan.end();
     this.report();
+    this.onEnded?.(this);
   }
 
   /**
@@ -351,6 +360,11 @@ export class HttpHop implements ForwardHandlers {
       spanId: context.spanId,
       sampled: (context.traceFlags & TraceFlags.SAMPLED) !== 0,
     });
+  }
+
+  private armTimer(): void {
+    if (this.timer === undefined) this.timer = setTimeout(this.onTimer, this.route!.config.timeoutMs);
+    else this.timer.refresh();
   }
 
   private clearTimer(): void {

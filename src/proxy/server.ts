@@ -69,30 +69,36 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
   const wsSessions = createWsSessions();
   const wsContext = { acceptors: createWsAcceptors(), sessions: wsSessions };
 
+  /** Every request's last step, when its response closes (for a hop, after it has ended its spans). */
+  const requestClosed = (res: ServerResponse): void => {
+    inFlight -= 1;
+    // While draining, a connection goes as soon as its last response is out.
+    if (draining) res.shouldKeepAlive = false;
+  };
+  const refusedClosed = function (this: ServerResponse): void {
+    requestClosed(this);
+  };
+  const hopEnded = (hop: HttpHop): void => {
+    hops.delete(hop);
+    hop.runtime.hops.leave();
+    requestClosed(hop.res);
+    if (hops.size === 0) onHopsEnded?.();
+  };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight += 1;
-    res.once('close', () => {
-      inFlight -= 1;
-      // While draining, a connection goes as soon as its last response is out.
-      if (draining) res.shouldKeepAlive = false;
-    });
     if (draining) res.shouldKeepAlive = false;
     const refusal = screenRequest(req, limits);
     if (refusal !== undefined) {
+      res.once('close', refusedClosed);
       respondRefused(res, refusal);
       return;
     }
     const runtime = currentRuntime();
     runtime.hops.enter();
-    const hop = new HttpHop(runtime, req, res);
+    const hop = new HttpHop(runtime, req, res, hopEnded);
     hops.add(hop);
     hop.start();
-    // Registered after start(): the hop's own 'close' listener ends its spans first.
-    res.once('close', () => {
-      hops.delete(hop);
-      runtime.hops.leave();
-      if (hops.size === 0) onHopsEnded?.();
-    });
   };
   const headersTimeout = options.headersTimeoutMs ?? SERVER_LIMITS.headersTimeout;
   // Over maxHeaderBytes (request line included) the parser answers 431 itself, through 'clientError'.

@@ -1,44 +1,61 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { describe, expect, it } from 'vitest';
-import { createStoreAdmission, RECENT_TRACES } from '../../../src/export/store-admission.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createStoreAdmission, type StoreAdmission } from '../../../src/export/store-admission.js';
 
-function span(traceNo: number, error = false): ReadableSpan {
+function span(trace: number, error = false): ReadableSpan {
+  // Trace ids spread evenly over the last 32 bits, as random ids are.
+  const low = Math.floor((trace * 0x9e3779b1) % 0x1_0000_0000);
   return {
-    spanContext: () => ({ traceId: traceNo.toString(16).padStart(32, '0'), spanId: '1'.repeat(16), traceFlags: 1 }),
+    spanContext: () => ({ traceId: `${'ab'.repeat(12)}${low.toString(16).padStart(8, '0')}`, spanId: '1'.repeat(16), traceFlags: 1 }),
     status: { code: error ? SpanStatusCode.ERROR : SpanStatusCode.UNSET },
   } as unknown as ReadableSpan;
 }
 
+/** Offers a hop's two spans for each of `traces` traces; returns the traces whose spans were taken. */
+function offer(admission: StoreAdmission, from: number, traces: number): { whole: number; split: number } {
+  let whole = 0;
+  let split = 0;
+  for (let trace = from; trace < from + traces; trace += 1) {
+    const client = admission.admits(span(trace));
+    const server = admission.admits(span(trace));
+    if (client && server) whole += 1;
+    else if (client !== server) split += 1;
+  }
+  return { whole, split };
+}
+
 describe('store admission', () => {
-  it('takes every trace below the rate, and the rest of a taken trace at any rate', () => {
-    let now = 0;
-    const admission = createStoreAdmission(10, () => now);
-    for (let trace = 1; trace <= 10; trace += 1) expect(admission.admits(span(trace))).toBe(true);
-    expect(admission.admits(span(11))).toBe(false); // the second's budget is spent
-    expect(admission.admits(span(3))).toBe(true); // the SERVER span of a trace already taken
-    expect(admission.admits(span(11))).toBe(false); // and a trace left out stays out, even with tokens back
-    now += 1_000;
-    expect(admission.admits(span(11))).toBe(false);
-    expect(admission.admits(span(12))).toBe(true);
-    expect(admission.skipped).toBe(3);
+  let admission: StoreAdmission;
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => {
+    admission.close();
+    vi.useRealTimers();
   });
 
-  it('always takes a trace with an error span, from that span on', () => {
-    const admission = createStoreAdmission(1, () => 0);
-    expect(admission.admits(span(1))).toBe(true);
-    expect(admission.admits(span(2))).toBe(false);
-    expect(admission.admits(span(2, true))).toBe(true);
-    expect(admission.admits(span(2))).toBe(true);
-    expect(admission.admits(span(3, true))).toBe(true);
+  it('takes every span while the traffic stays under the rate', () => {
+    admission = createStoreAdmission(100);
+    expect(offer(admission, 0, 500)).toEqual({ whole: 500, split: 0 }); // the first second: no measure yet
+    vi.advanceTimersByTime(1_000);
+    const sampled = offer(admission, 500, 90); // a sample, after a second of 500
+    expect(sampled.whole).toBeLessThan(90);
+    vi.advanceTimersByTime(1_000);
+    expect(offer(admission, 590, 90)).toEqual({ whole: 90, split: 0 }); // after a second of 90: all
+    vi.advanceTimersByTime(1_000);
+    expect(offer(admission, 680, 90)).toEqual({ whole: 90, split: 0 });
+    expect(admission.skipped).toBe(2 * (90 - sampled.whole));
   });
 
-  it(`remembers the last ${RECENT_TRACES} decisions, no more`, () => {
-    const admission = createStoreAdmission(1, () => 0);
-    expect(admission.admits(span(0))).toBe(true);
-    for (let trace = 1; trace < RECENT_TRACES; trace += 1) admission.admits(span(trace));
-    expect(admission.admits(span(0))).toBe(true); // still remembered as taken
-    admission.admits(span(RECENT_TRACES)); // pushes trace 0 out
-    expect(admission.admits(span(0))).toBe(false); // a new decision, and the bucket is empty
+  it("takes about the rate's worth of whole traces a second under load, and every error span", () => {
+    admission = createStoreAdmission(100);
+    offer(admission, 0, 2_000);
+    vi.advanceTimersByTime(1_000); // 2,000 traces a second were offered: 1 in 20 is taken from now on
+    const taken = offer(admission, 2_000, 2_000);
+    expect(taken.split).toBe(0); // a trace's spans go together
+    expect(taken.whole).toBeGreaterThan(70);
+    expect(taken.whole).toBeLessThan(130);
+    expect(admission.skipped).toBe(2 * (2_000 - taken.whole));
+    const failed = Array.from({ length: 50 }, (_, index) => admission.admits(span(10_000 + index, true)));
+    expect(failed.every(Boolean)).toBe(true);
   });
 });
