@@ -1,13 +1,14 @@
 // In-process cost of tracing one hop end to end: the two spans recorded by hoptrace's tracer, then what
-// the export side does with them (the built-in store, a Zipkin JSON body), garbage collection included.
+// the export side does with them (the built-in store, taking every trace or its default sample under
+// load, and a Zipkin JSON body), garbage collection included.
 // Each variant runs 20,000 hops per round in 11 alternated rounds; the figure is the median µs per hop.
 // `node bench/pipeline.mjs` after `npm run build`.
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { setImmediate as turn } from 'node:timers/promises';
-import { createBoundedProcessor } from '../dist/export/bounded-processor.js';
-import { createSpanStore, createStoreExporter } from '../dist/export/span-store.js';
+import { createExportPipeline } from '../dist/export/pipeline.js';
+import { createSpanStore } from '../dist/export/span-store.js';
 import { zipkinJsonArray } from '../dist/export/zipkin-model.js';
 import { createHopTracer } from '../dist/tracing/hop-tracer.js';
 import { createIdGenerator } from '../dist/tracing/id-generator.js';
@@ -17,16 +18,19 @@ import { contextWith, recordClientStatus, recordServerStatus, startClientSpan, s
 const limits = { attributeCountLimit: 128, attributeValueLengthLimit: 4096, eventCountLimit: 128, linkCountLimit: 128 };
 const resource = resourceFromAttributes({ 'service.name': 'bench' });
 let bytes = 0;
+let bodySpans = 0;
 const zipkinBody = {
   export(spans, done) {
     bytes += zipkinJsonArray(spans).length; // the body the Zipkin exporter POSTs
+    bodySpans += spans.length;
     done({ code: ExportResultCode.SUCCESS });
   },
   shutdown: async () => {},
 };
 
-function variant(name, exporters) {
-  const processors = exporters.map((exporter, i) => createBoundedProcessor(exporter, { name: `${name}${i}` }));
+/** `pipeline`: the export side as the app builds it (built-in store, plus `extraExporters`), or none. */
+function variant(name, pipeline) {
+  const processors = pipeline === undefined ? [] : createExportPipeline([], { store: createSpanStore(), ...pipeline }).processors;
   const tracer = createHopTracer({ resource, scope: { name: 'hoptrace' }, sampler: createSampler({ sampleRate: 1 }), limits, processors, ids: createIdGenerator() });
   return { name, tracer, processors };
 }
@@ -57,13 +61,13 @@ async function round({ tracer, processors }, hops) {
 }
 
 const variants = [
-  variant('spans only', []),
-  variant('+ store', [createStoreExporter(createSpanStore())]),
-  variant('+ zipkin body', [zipkinBody]),
-  variant('+ store + zipkin body', [createStoreExporter(createSpanStore()), zipkinBody]),
+  variant('spans only', undefined),
+  variant('+ store, every trace', { storeTracesPerSecond: 0 }),
+  variant('+ store, its sample', {}),
+  variant('+ store + zipkin body', { extraExporters: [zipkinBody] }),
 ];
 const results = new Map(variants.map((v) => [v.name, []]));
 for (let r = 0; r < 11; r += 1) for (const v of variants) results.get(v.name).push(await round(v, 20_000));
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 for (const [name, values] of results) console.log(`${name.padEnd(24)} ${median(values).toFixed(2)} µs/hop (min ${Math.min(...values).toFixed(2)})`);
-console.log(`zipkin body: ${(bytes / (11 * 20_000 * 2 * 2)).toFixed(0)} bytes/span`);
+console.log(`zipkin body: ${(bytes / bodySpans).toFixed(0)} bytes/span`);

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { HopConfig, HostPort } from './config/types.js';
 import { createExportPipeline, type ExportPipeline } from './export/pipeline.js';
-import { createSpanStore, type SpanStore, type SpanStoreOptions } from './export/span-store.js';
+import { createSpanStore, type SpanStore, type SpanStoreOptions, type StoreExporter } from './export/span-store.js';
 import type { BoundedProcessorOptions, ExportStats } from './export/bounded-processor.js';
 import { createRouteTable } from './routing/route-table.js';
 import { createTracing } from './tracing/tracing.js';
@@ -45,7 +45,7 @@ export interface AppOptions {
   /** HOPTRACE_ADMIN_TOKEN: required when `admin` binds beyond loopback (SPEC §2); never part of the config. */
   readonly adminToken?: string;
   /** Where spans for the built-in store go instead of this app's own store (cluster workers, cluster.ts). */
-  readonly storeExporter?: SpanExporter;
+  readonly storeExporter?: StoreExporter;
   /** false: the proxy port is not opened (a cluster primary serves only the admin port). Default true. */
   readonly serveProxy?: boolean;
   /** false: the admin port is not opened (cluster workers; the primary serves it). Default true. */

@@ -10,7 +10,7 @@ import { loadConfig, type HopConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { createSpanRelay } from '../cluster/span-relay.js';
 import { isHoptraceMessage, type PrimaryMessage, type WorkerMessage } from '../cluster/messages.js';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { StoreExporter } from '../export/span-store.js';
 import { explainStartError } from './explain.js';
 import type { Logger } from '../log.js';
 
@@ -19,7 +19,7 @@ export interface WorkerOptions {
   readonly config: HopConfig;
   readonly logger: Logger;
   /** Builds the worker's app: proxy listener only, store spans sent to `storeExporter`. */
-  readonly createApp: (config: HopConfig, storeExporter: SpanExporter) => App;
+  readonly createApp: (config: HopConfig, storeExporter: StoreExporter) => App;
 }
 
 export async function runWorker(options: WorkerOptions): Promise<void> {

@@ -5,18 +5,19 @@
  * viewer can tell the workers apart. It runs behind a bounded processor like any exporter: one batch in flight at a time, and
  * the batch is done when the channel has taken it, so a busy primary costs dropped spans, not memory.
  */
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { StoreExporter } from '../export/span-store.js';
 import { encodeZipkinSpan } from '../export/zipkin-model.js';
 import type { WorkerMessage } from './messages.js';
 
 export const ATTR_HOPTRACE_WORKER = 'hoptrace.worker';
 
-export function createSpanRelay(worker: string, send: (message: WorkerMessage, done: (error: Error | null) => void) => boolean): SpanExporter {
+export function createSpanRelay(worker: string, send: (message: WorkerMessage, done: (error: Error | null) => void) => boolean): StoreExporter {
+  const workerTag = { [ATTR_HOPTRACE_WORKER]: worker };
   return {
-    export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-      const workerTag = { [ATTR_HOPTRACE_WORKER]: worker };
-      const message: WorkerMessage = { type: 'hoptrace:spans', spans: spans.map((span) => encodeZipkinSpan(span, workerTag)) };
+    encode: (span) => encodeZipkinSpan(span, workerTag),
+    export(spans, done) {
+      const message: WorkerMessage = { type: 'hoptrace:spans', spans };
       try {
         send(message, (error) => done(error === null ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error }));
       } catch (error) {

@@ -6,7 +6,8 @@
  * that misses it is counted as dropped and the next one goes on.
  *
  * The model is BatchSpanProcessorBase in sdk-trace-base, which drops silently; this one keeps the counts
- * that /metrics reports.
+ * that /metrics reports. It can also queue something made from each span when it ends instead of the span
+ * (`prepare`): the built-in store queues the span's JSON, so the span itself dies young.
  */
 import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -38,6 +39,12 @@ export interface ExportStats {
   readonly queueLength: number;
 }
 
+/** An exporter of prepared items (BoundedProcessorOptions.prepare) rather than spans. */
+export interface ItemExporter<T> {
+  export(items: T[], done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+}
+
 export interface BoundedProcessor extends SpanProcessor {
   stats(): ExportStats;
 }
@@ -49,14 +56,23 @@ export const PROCESSOR_DEFAULTS = {
   exportTimeoutMs: 10_000, // a hanging collector holds one batch for at most 10 s
 } as const;
 
-export function createBoundedProcessor(exporter: SpanExporter, options: BoundedProcessorOptions): BoundedProcessor {
+export function createBoundedProcessor(exporter: SpanExporter, options: BoundedProcessorOptions): BoundedProcessor;
+export function createBoundedProcessor<T>(
+  exporter: ItemExporter<T>,
+  options: BoundedProcessorOptions & { readonly prepare: (span: ReadableSpan) => T },
+): BoundedProcessor;
+export function createBoundedProcessor(
+  exporter: ItemExporter<unknown>,
+  options: BoundedProcessorOptions & { readonly prepare?: (span: ReadableSpan) => unknown },
+): BoundedProcessor {
   const maxQueueSize = options.maxQueueSize ?? PROCESSOR_DEFAULTS.maxQueueSize;
   const maxBatchSize = options.maxBatchSize ?? PROCESSOR_DEFAULTS.maxBatchSize;
   const scheduledDelayMs = options.scheduledDelayMs ?? PROCESSOR_DEFAULTS.scheduledDelayMs;
   const exportTimeoutMs = options.exportTimeoutMs ?? PROCESSOR_DEFAULTS.exportTimeoutMs;
   const admission = options.admission;
+  const prepare = options.prepare;
 
-  let queue: ReadableSpan[] = [];
+  let queue: unknown[] = [];
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let isShutdown = false;
@@ -94,7 +110,7 @@ export function createBoundedProcessor(exporter: SpanExporter, options: BoundedP
     return inFlight;
   }
 
-  function send(batch: ReadableSpan[]): Promise<void> {
+  function send(batch: unknown[]): Promise<void> {
     return new Promise((resolve) => {
       let settled = false;
       const finish = (result: ExportResult): void => {
@@ -135,7 +151,7 @@ export function createBoundedProcessor(exporter: SpanExporter, options: BoundedP
         dropped += 1;
         return;
       }
-      queue.push(span);
+      queue.push(prepare === undefined ? span : prepare(span));
       schedule();
     },
     forceFlush: flushAll,

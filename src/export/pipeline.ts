@@ -8,7 +8,7 @@ import type { ExporterConfig } from '../config/types.js';
 import { createBoundedProcessor, type BoundedProcessor, type BoundedProcessorOptions, type ExportStats } from './bounded-processor.js';
 import { createConsoleExporter } from './console.js';
 import { createOtlpExporter } from './otlp.js';
-import { createStoreExporter, STORE_DEFAULTS, type SpanStore } from './span-store.js';
+import { createStoreExporter, STORE_DEFAULTS, type SpanStore, type StoreExporter } from './span-store.js';
 import { createStoreAdmission } from './store-admission.js';
 import { createZipkinExporter } from './zipkin.js';
 
@@ -26,20 +26,34 @@ export interface PipelineOptions {
   readonly processor?: Partial<Omit<BoundedProcessorOptions, 'name'>>;
   readonly onExportError?: (name: string, error: Error) => void;
   /** Where the built-in store's spans go instead of `store` (a cluster worker relays them to the primary). */
-  readonly storeExporter?: SpanExporter;
+  readonly storeExporter?: StoreExporter;
   /** New traces per second the store takes under load (store-admission.ts); STORE_DEFAULTS when absent, 0 for all. */
   readonly storeTracesPerSecond?: number;
 }
 
+/**
+ * The store's batches go out sooner than a collector's: an export to the store is a function call, and a
+ * span that waits half a second outlives the young generation, so the store's sample would fill the old
+ * generation with spans the store has already turned into one string each.
+ */
+const STORE_EXPORT_DELAY_MS = 50;
+
 export function createExportPipeline(exporters: readonly ExporterConfig[], options: PipelineOptions): ExportPipeline {
-  const named: Array<[string, SpanExporter]> = [['store', options.storeExporter ?? createStoreExporter(options.store)]];
-  exporters.forEach((config, index) => named.push([`${config.type}[${index}]`, exporterFor(config)]));
-  options.extraExporters?.forEach((exporter, index) => named.push([`extra[${index}]`, exporter]));
+  const common = { ...options.processor, onExportError: options.onExportError };
   const storeRate = options.storeTracesPerSecond ?? STORE_DEFAULTS.tracesPerSecond;
   const admission = storeRate > 0 ? createStoreAdmission(storeRate) : undefined;
-  const processors = named.map(([name, exporter], index) =>
-    createBoundedProcessor(exporter, { ...options.processor, name, onExportError: options.onExportError, ...(index === 0 ? { admission } : {}) }),
-  );
+  const storeExporter = options.storeExporter ?? createStoreExporter(options.store);
+  const store = createBoundedProcessor(storeExporter, {
+    scheduledDelayMs: STORE_EXPORT_DELAY_MS,
+    ...common,
+    name: 'store',
+    admission,
+    prepare: (span) => storeExporter.encode(span),
+  });
+  const named: Array<[string, SpanExporter]> = [];
+  exporters.forEach((config, index) => named.push([`${config.type}[${index}]`, exporterFor(config)]));
+  options.extraExporters?.forEach((exporter, index) => named.push([`extra[${index}]`, exporter]));
+  const processors = [store, ...named.map(([name, exporter]) => createBoundedProcessor(exporter, { ...common, name }))];
   return {
     processors,
     stats: () => processors.map((processor) => processor.stats()),

@@ -105,9 +105,11 @@ export function createHopTracer(options: HopTracerOptions): Tracer {
 /** One recorded span: the API's Span for the proxy, a ReadableSpan for processors and exporters. */
 class HopSpan implements Span, ReadableSpan {
   readonly attributes: Attributes = {};
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  // Shared and frozen until the first link or event: most spans have none, and every object a span holds
+  // is one more for the garbage collector to copy while the span waits for export.
+  links: Link[] = NO_LINKS;
+  events: TimedEvent[] = NO_EVENTS;
+  status: SpanStatus = UNSET_STATUS;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
@@ -188,6 +190,7 @@ class HopSpan implements Span, ReadableSpan {
       this.droppedEventsCount += 1;
       return this;
     }
+    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= this.shared.limits.eventCountLimit) {
       this.events.shift();
       this.droppedEventsCount += 1;
@@ -207,6 +210,7 @@ class HopSpan implements Span, ReadableSpan {
       this.droppedLinksCount += 1;
       return this;
     }
+    if (this.links === NO_LINKS) this.links = [];
     if (this.links.length >= this.shared.limits.linkCountLimit) {
       this.links.shift();
       this.droppedLinksCount += 1;
@@ -255,6 +259,10 @@ class HopSpan implements Span, ReadableSpan {
     }
   }
 }
+
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
+const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
 const TIME_ORIGIN = performance.timeOrigin;
 
