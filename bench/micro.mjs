@@ -1,13 +1,12 @@
 // In-process A/B of the span hot path: sdk-trace-base's BasicTracerProvider against hoptrace's own
 // tracer, the same sampler and the same two spans per hop, alternated in rounds so that a busy machine
 // slows both alike. `node bench/micro.mjs` after `npm run build`.
-import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createHopTracer } from '../dist/tracing/hop-tracer.js';
 import { createIdGenerator } from '../dist/tracing/id-generator.js';
 import { createSampler } from '../dist/tracing/sampler.js';
-import { contextWith, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../dist/tracing/hop-spans.js';
+import { recordHop as hop } from './lib/hop-spans.mjs';
 import { toZipkinSpan } from '../dist/export/zipkin-model.js';
 
 const limits = { attributeCountLimit: 64, attributeValueLengthLimit: 1024, eventCountLimit: 32, linkCountLimit: 8 };
@@ -23,20 +22,6 @@ function tracers(sampleRate) {
   };
 }
 
-function hop(tracer) {
-  const server = startServerSpan(tracer, ROOT_CONTEXT, {
-    method: 'GET', path: '/', scheme: 'http', serverAddress: 'localhost', serverPort: 8080, clientAddress: '127.0.0.1',
-    userAgent: 'wrk', protocolVersion: '1.1', routeName: 'all', httpRoute: '/',
-  });
-  const serverContext = contextWith(ROOT_CONTEXT, server);
-  const client = startClientSpan(tracer, serverContext, {
-    method: 'GET', httpRoute: '/', url: 'http://127.0.0.1:3000/', serverAddress: '127.0.0.1', serverPort: 3000, peerService: undefined,
-  });
-  recordClientStatus(client, 200);
-  client.end();
-  recordServerStatus(server, 200);
-  server.end();
-}
 
 function time(fn, n) {
   const start = process.hrtime.bigint();

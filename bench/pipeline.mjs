@@ -3,7 +3,6 @@
 // load, and a Zipkin JSON body), garbage collection included.
 // Each variant runs 20,000 hops per round in 11 alternated rounds; the figure is the median µs per hop.
 // `node bench/pipeline.mjs` after `npm run build`.
-import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -13,7 +12,7 @@ import { zipkinJsonArray } from '../dist/export/zipkin-model.js';
 import { createHopTracer } from '../dist/tracing/hop-tracer.js';
 import { createIdGenerator } from '../dist/tracing/id-generator.js';
 import { createSampler } from '../dist/tracing/sampler.js';
-import { contextWith, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../dist/tracing/hop-spans.js';
+import { recordHop as hop } from './lib/hop-spans.mjs';
 
 const limits = { attributeCountLimit: 128, attributeValueLengthLimit: 4096, eventCountLimit: 128, linkCountLimit: 128 };
 const resource = resourceFromAttributes({ 'service.name': 'bench' });
@@ -35,20 +34,6 @@ function variant(name, pipeline) {
   return { name, tracer, processors };
 }
 
-function hop(tracer) {
-  const server = startServerSpan(tracer, ROOT_CONTEXT, {
-    method: 'GET', path: '/orders/42', scheme: 'http', serverAddress: 'localhost', serverPort: 8080, clientAddress: '127.0.0.1',
-    userAgent: 'wrk', protocolVersion: '1.1', routeName: 'all', httpRoute: '/',
-  });
-  const serverContext = contextWith(ROOT_CONTEXT, server);
-  const client = startClientSpan(tracer, serverContext, {
-    method: 'GET', httpRoute: '/', url: 'http://127.0.0.1:3000/orders/42', serverAddress: '127.0.0.1', serverPort: 3000, peerService: undefined,
-  });
-  recordClientStatus(client, 200);
-  client.end();
-  recordServerStatus(server, 200);
-  server.end();
-}
 
 async function round({ tracer, processors }, hops) {
   const start = process.hrtime.bigint();
