@@ -6,9 +6,10 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { setImmediate as turn } from 'node:timers/promises';
+import { createBoundedProcessor } from '../dist/export/bounded-processor.js';
 import { createExportPipeline } from '../dist/export/pipeline.js';
 import { createSpanStore } from '../dist/export/span-store.js';
-import { zipkinJsonArray } from '../dist/export/zipkin-model.js';
+import { encodeZipkinJson, zipkinJsonBody } from '../dist/export/zipkin.js';
 import { createHopTracer } from '../dist/tracing/hop-tracer.js';
 import { createIdGenerator } from '../dist/tracing/id-generator.js';
 import { createSampler } from '../dist/tracing/sampler.js';
@@ -18,22 +19,26 @@ const limits = { attributeCountLimit: 128, attributeValueLengthLimit: 4096, even
 const resource = resourceFromAttributes({ 'service.name': 'bench' });
 let bytes = 0;
 let bodySpans = 0;
-const zipkinBody = {
-  export(spans, done) {
-    bytes += zipkinJsonArray(spans).length; // the body the Zipkin exporter POSTs
-    bodySpans += spans.length;
-    done({ code: ExportResultCode.SUCCESS });
-  },
-  shutdown: async () => {},
-};
+/** The Zipkin exporter's processor as the app builds it, with the body made and not sent. */
+const zipkinBody = () =>
+  createBoundedProcessor(
+    {
+      export(spans, done) {
+        bytes += zipkinJsonBody(spans).length;
+        bodySpans += spans.length;
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      shutdown: async () => {},
+    },
+    { name: 'zipkin', prepare: encodeZipkinJson },
+  );
 
-/** `pipeline`: the export side as the app builds it (built-in store, plus `extraExporters`), or none. */
-function variant(name, pipeline) {
-  const processors = pipeline === undefined ? [] : createExportPipeline([], { store: createSpanStore(), ...pipeline }).processors;
+/** `pipeline`: the export side as the app builds it (built-in store, plus `extra` processors), or none. */
+function variant(name, pipeline, extra = []) {
+  const processors = pipeline === undefined ? [] : [...createExportPipeline([], { store: createSpanStore(), ...pipeline }).processors, ...extra];
   const tracer = createHopTracer({ resource, scope: { name: 'hoptrace' }, sampler: createSampler({ sampleRate: 1 }), limits, processors, ids: createIdGenerator() });
   return { name, tracer, processors };
 }
-
 
 async function round({ tracer, processors }, hops) {
   const start = process.hrtime.bigint();
@@ -49,7 +54,7 @@ const variants = [
   variant('spans only', undefined),
   variant('+ store, every trace', { storeTracesPerSecond: 0 }),
   variant('+ store, its sample', {}),
-  variant('+ store + zipkin body', { extraExporters: [zipkinBody] }),
+  variant('+ store + zipkin body', {}, [zipkinBody()]),
 ];
 const results = new Map(variants.map((v) => [v.name, []]));
 for (let r = 0; r < 11; r += 1) for (const v of variants) results.get(v.name).push(await round(v, 20_000));

@@ -10,7 +10,7 @@ import { createConsoleExporter } from './console.js';
 import { createOtlpExporter } from './otlp.js';
 import { createStoreExporter, STORE_DEFAULTS, type SpanStore, type StoreExporter } from './span-store.js';
 import { createStoreAdmission } from './store-admission.js';
-import { createZipkinExporter } from './zipkin.js';
+import { createZipkinExporter, encodeZipkinJson } from './zipkin.js';
 
 export interface ExportPipeline {
   readonly processors: readonly BoundedProcessor[];
@@ -50,10 +50,11 @@ export function createExportPipeline(exporters: readonly ExporterConfig[], optio
     admission,
     prepare: (span) => storeExporter.encode(span),
   });
-  const named: Array<[string, SpanExporter]> = [];
-  exporters.forEach((config, index) => named.push([`${config.type}[${index}]`, exporterFor(config)]));
-  options.extraExporters?.forEach((exporter, index) => named.push([`extra[${index}]`, exporter]));
-  const processors = [store, ...named.map(([name, exporter]) => createBoundedProcessor(exporter, { ...common, name }))];
+  const processors = [
+    store,
+    ...exporters.map((config, index) => processorFor(config, { ...common, name: `${config.type}[${index}]` })),
+    ...(options.extraExporters ?? []).map((exporter, index) => createBoundedProcessor(exporter, { ...common, name: `extra[${index}]` })),
+  ];
   return {
     processors,
     stats: () => processors.map((processor) => processor.stats()),
@@ -67,13 +68,13 @@ export function createExportPipeline(exporters: readonly ExporterConfig[], optio
   };
 }
 
-function exporterFor(config: ExporterConfig): SpanExporter {
+function processorFor(config: ExporterConfig, options: BoundedProcessorOptions): BoundedProcessor {
   switch (config.type) {
     case 'zipkin':
-      return createZipkinExporter(config.endpoint);
+      return createBoundedProcessor(createZipkinExporter(config.endpoint), { ...options, prepare: encodeZipkinJson });
     case 'otlp':
-      return createOtlpExporter({ endpoint: config.endpoint, headers: config.headers });
+      return createBoundedProcessor(createOtlpExporter({ endpoint: config.endpoint, headers: config.headers }), options);
     case 'console':
-      return createConsoleExporter();
+      return createBoundedProcessor(createConsoleExporter(), options);
   }
 }

@@ -120,13 +120,6 @@ export function encodeZipkinSpan(span: ReadableSpan, extraTags?: Record<string, 
   return encoded;
 }
 
-/** A Zipkin v2 JSON array of already encoded spans, as a collector's POST /api/v2/spans takes it. */
-export function zipkinJsonArray(spans: readonly ReadableSpan[]): string {
-  let body = '[';
-  for (let i = 0; i < spans.length; i += 1) body += (i === 0 ? '' : ',') + encodeZipkinSpan(spans[i]!).json;
-  return `${body}]`;
-}
-
 function remoteEndpoint(span: ReadableSpan): ZipkinEndpoint {
   const address = span.attributes[ATTR_SERVER_ADDRESS];
   const port = span.attributes[ATTR_SERVER_PORT];
