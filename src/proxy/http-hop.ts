@@ -42,6 +42,7 @@ import type { Forwarder, ForwardHandlers } from './forward.js';
 import { cleanResponseHeaders, stripRequestHeaders } from './hop-headers.js';
 import type { HopListener } from './hop-record.js';
 import type { HopCounter } from './hop-counter.js';
+import type { InFlightLinks } from './in-flight.js';
 import { respondError, upstreamErrorFor } from './respond-error.js';
 import { isReplayable, isUnavailableStatus, retriesFailure, retriesStatus } from './retry.js';
 
@@ -70,7 +71,10 @@ interface RequestTarget {
   readonly malformed?: boolean;
 }
 
-export class HttpHop implements ForwardHandlers {
+export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
+  /** The proxy's list of requests in flight (in-flight.ts). */
+  inFlightPrev: HttpHop | undefined;
+  inFlightNext: HttpHop | undefined;
   private readonly startedAt = performance.now();
   private readonly bytesOutAtStart: number;
   private route: Route | undefined;

@@ -13,6 +13,7 @@ import type { LimitsConfig } from '../config/types.js';
 import type { ListenerTls } from '../config/tls-files.js';
 import { DrainTimeoutError } from '../errors.js';
 import { HttpHop, type HopRuntime } from './http-hop.js';
+import { InFlightList } from './in-flight.js';
 import { parserHeaderCount, screenRequest } from './request-limits.js';
 import { refuseOnSocket, respondRefused } from './respond-error.js';
 import { servePlainUpgrade } from './plain-upgrade.js';
@@ -60,7 +61,7 @@ const CONNECT_REFUSED =
 
 export function createProxyServer(currentRuntime: () => HopRuntime, options: ProxyServerOptions): ProxyServer {
   const sockets = new Set<Socket>();
-  const hops = new Set<HttpHop>();
+  const hops = new InFlightList<HttpHop>();
   let onHopsEnded: (() => void) | undefined;
   let inFlight = 0;
   let draining = false;
@@ -178,7 +179,7 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
       let cutDone: (() => void) | undefined;
       const cut = new Promise<void>((resolve) => (cutDone = resolve));
       const deadline = setTimeout(() => {
-        for (const hop of hops) hop.cut(new DrainTimeoutError());
+        for (const hop of hops.toArray()) hop.cut(new DrainTimeoutError());
         // One turn for the 503s just written to leave before every connection is closed.
         setImmediate(() => {
           server.closeAllConnections();
