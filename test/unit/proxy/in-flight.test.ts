@@ -25,7 +25,7 @@ describe('requests in flight', () => {
     expect(list.size).toBe(0);
     expect(names(list)).toEqual([]);
     // A removed item keeps no link into the list.
-    expect([a.inFlightPrev, a.inFlightNext, b.inFlightPrev, b.inFlightNext]).toEqual([undefined, undefined, undefined, undefined]);
+    for (const item of [a, b, c, d]) expect([item.inFlightPrev, item.inFlightNext]).toEqual([undefined, undefined]);
   });
 
   it('ignores removing an item twice or one never added', () => {
