@@ -1,5 +1,5 @@
 /**
- * The requests in flight, for the drain (SPEC §5): a doubly linked list through the items themselves
+ * The requests in flight, for the drain (SPEC §1): a doubly linked list through the items themselves
  * rather than a Set.
  *
  * A Set that took and dropped an entry for every request turned V8's young collections costly for good
