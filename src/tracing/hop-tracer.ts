@@ -42,6 +42,16 @@ export interface SpanLimits {
   readonly linkCountLimit: number;
 }
 
+/**
+ * SpanOptions with one more: `ownAttributes` hands the span the `attributes` object itself instead of a
+ * copy. For callers that build the object for this one span and never touch it again (hop-spans.ts): the
+ * span then keeps it, after checking it as setAttributes would, so most spans skip a copy of every key.
+ * Any other tracer ignores it and copies as usual.
+ */
+export interface HopSpanOptions extends SpanOptions {
+  readonly ownAttributes?: boolean;
+}
+
 export interface HopTracerOptions {
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
@@ -68,7 +78,7 @@ export function createHopTracer(options: HopTracerOptions): Tracer {
   };
   const { sampler, ids } = options;
 
-  function startSpan(name: string, spanOptions: SpanOptions = {}, context?: Context): Span {
+  function startSpan(name: string, spanOptions: HopSpanOptions = {}, context?: Context): Span {
     if (context === undefined) throw new TypeError('hoptrace spans take their parent context explicitly');
     const parentContext = spanOptions.root === true ? trace.deleteSpan(context) : context;
     const parent = trace.getSpanContext(parentContext);
@@ -87,7 +97,7 @@ export function createHopTracer(options: HopTracerOptions): Tracer {
     };
     if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
     const span = new HopSpan(shared, name, kind, spanContext, validParent, spanOptions.startTime);
-    span.setAttributes(attributes);
+    if (spanOptions.ownAttributes !== true || !span.adoptAttributes(attributes)) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     for (const link of links) span.addLink(link);
     for (const processor of shared.processors) processor.onStart(span, parentContext);
@@ -104,7 +114,7 @@ export function createHopTracer(options: HopTracerOptions): Tracer {
 
 /** One recorded span: the API's Span for the proxy, a ReadableSpan for processors and exporters. */
 class HopSpan implements Span, ReadableSpan {
-  readonly attributes: Attributes = {};
+  attributes: Attributes = {};
   // Shared and frozen until the first link or event: most spans have none, and every object a span holds
   // is one more for the garbage collector to copy while the span waits for export.
   links: Link[] = NO_LINKS;
@@ -172,6 +182,28 @@ class HopSpan implements Span, ReadableSpan {
     attributes[key] = truncate(value, this.shared.limits.attributeValueLengthLimit);
     if (isNew) this.attributeCount += 1;
     return this;
+  }
+
+  /**
+   * Keeps `attributes` itself as this span's attributes when setAttributes would have kept every entry as it
+   * is (valid values, none over the length limit, no more than the count limit); false, untouched, otherwise.
+   */
+  adoptAttributes(attributes: SpanAttributes): boolean {
+    const { attributeCountLimit, attributeValueLengthLimit } = this.shared.limits;
+    let count = 0;
+    for (const key in attributes) {
+      if (!Object.prototype.hasOwnProperty.call(attributes, key)) return false;
+      const value = attributes[key];
+      if (key.length === 0 || value === undefined || value === null) return false;
+      if (typeof value === 'string') {
+        if (value.length > attributeValueLengthLimit) return false;
+      } else if (typeof value !== 'number' && typeof value !== 'boolean') return false;
+      count += 1;
+    }
+    if (count > attributeCountLimit) return false;
+    this.attributes = attributes as Attributes;
+    this.attributeCount = count;
+    return true;
   }
 
   setAttributes(attributes: SpanAttributes): this {

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, ROOT_CONTEXT } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { toZipkinSpan } from '../../../src/export/zipkin-model.js';
+import { encodeZipkinSpan, toZipkinSpan } from '../../../src/export/zipkin-model.js';
 
 function tracerFor(service: string) {
   const memory = new InMemorySpanExporter();
@@ -48,5 +48,20 @@ describe('Zipkin v2 model', () => {
     expect(a!.tags).toMatchObject({ error: 'timeout', 'otel.status_code': 'ERROR' });
     expect(b!.tags).toMatchObject({ error: 'true' });
     expect(a!.kind).toBeUndefined(); // INTERNAL spans carry no kind in Zipkin
+  });
+
+  it('merges extra tags over the span\'s own, each key once', () => {
+    const { tracer, memory } = tracerFor('edge');
+    const span = tracer.startSpan('x', { attributes: { 'hoptrace.worker': 'mine', a: 'b' } });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+    span.end();
+    const [recorded] = memory.getFinishedSpans();
+    const json = encodeZipkinSpan(recorded!, { 'hoptrace.worker': '2', error: 'replaced' }).json;
+    expect(json.match(/"hoptrace\.worker"/g)).toHaveLength(1);
+    expect(json.match(/"error"/g)).toHaveLength(1);
+    const zipkin = toZipkinSpan(recorded!);
+    expect(JSON.parse(json)).toEqual({ ...zipkin, tags: { ...zipkin.tags, 'hoptrace.worker': '2', error: 'replaced' } });
+    // The one-off encoding with extra tags is not kept for later calls.
+    expect(encodeZipkinSpan(recorded!).json).toBe(JSON.stringify(zipkin));
   });
 });
