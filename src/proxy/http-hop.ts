@@ -18,7 +18,7 @@
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ROOT_CONTEXT, type Attributes, type Context, type Span, TraceFlags, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, type Span, TraceFlags, type Tracer } from '@opentelemetry/api';
 import {
   ClientAbortedError,
   MalformedRequestError,
@@ -34,6 +34,7 @@ import type { Target } from '../routing/balance.js';
 import { hostWithoutPort } from '../routing/match.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { ATTR_HTTP_REQUEST_RESEND_COUNT, TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
+import { EMPTY_CONTEXT } from '../tracing/context.js';
 import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
 import { formatTraceParent, headersGetter, listSetter } from '../tracing/propagation.js';
 import { serverLinks, serverParent } from '../tracing/trust.js';
@@ -398,7 +399,7 @@ export interface OpenedServerSpan {
  */
 export function openServerSpan(runtime: HopRuntime, req: IncomingMessage, method: string, where: RequestTarget, route: Route | undefined): OpenedServerSpan {
   const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
-  const incoming = runtime.tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter);
+  const incoming = runtime.tracing.propagator.extract(EMPTY_CONTEXT, req.headers, headersGetter);
   const parent = serverParent(incoming, trustIncomingContext);
   const capture = route?.capture ?? NO_CAPTURE;
   const query = redactQuery(where.search, capture.queryParams);

@@ -9,7 +9,9 @@
  *   the trace id alone counts, as the OpenTelemetry spec defines those samplers. A local parent (the SERVER
  *   span, parent of the CLIENT span) is followed in both cases, so one hop is recorded whole or not at all;
  * - a remote parent marked SAMPLING_DEFERRED_KEY (B3 without a sampling state) came without a decision,
- *   so hoptrace decides, on the incoming trace id.
+ *   so hoptrace decides, on the incoming trace id;
+ * - a request marked SAMPLING_DENIED_KEY (a B3 "deny" without ids) is a decision too: parent-based, its new
+ *   trace is not sampled.
  */
 import { type Attributes, type Context, type Link, type SpanKind, trace } from '@opentelemetry/api';
 import {
@@ -21,7 +23,7 @@ import {
   type Sampler,
   type SamplingResult,
 } from '@opentelemetry/sdk-trace-base';
-import { SAMPLING_DEFERRED_KEY } from './propagation/b3.js';
+import { SAMPLING_DEFERRED_KEY, SAMPLING_DENIED_KEY } from './propagation/b3.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 export interface SamplerOptions {
@@ -68,7 +70,10 @@ class RateLimitedSampler implements Sampler {
   }
 }
 
-/** A remote parent that deferred its decision gets the root sampler, not "not sampled". */
+/**
+ * A remote parent that deferred its decision gets the root sampler, not "not sampled"; a caller's deny
+ * without a parent gets "not sampled".
+ */
 class DeferredDecisionSampler implements Sampler {
   constructor(
     private readonly parentBased: Sampler,
@@ -76,7 +81,9 @@ class DeferredDecisionSampler implements Sampler {
   ) {}
 
   shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
-    const deferred = context.getValue(SAMPLING_DEFERRED_KEY) === true && trace.getSpanContext(context)?.isRemote === true;
+    const parent = trace.getSpanContext(context);
+    if (parent === undefined && context.getValue(SAMPLING_DENIED_KEY) === true) return NOT_SAMPLED;
+    const deferred = context.getValue(SAMPLING_DEFERRED_KEY) === true && parent?.isRemote === true;
     return (deferred ? this.root : this.parentBased).shouldSample(context, traceId, name, kind, attributes, links);
   }
 

@@ -6,11 +6,12 @@
  * are defined as a front gate into secure networks"; "Vendors SHOULD clean up tracestate collection on
  * traceparent restart"). The incoming context is not lost: the SERVER span records it as a link.
  */
-import { type Context, type Link, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { type Context, type Link, trace } from '@opentelemetry/api';
+import { EMPTY_CONTEXT } from './context.js';
 
 /** The parent of the SERVER span: the incoming context, or none (a new trace) when it is not trusted. */
 export function serverParent(incoming: Context, trusted: boolean): Context {
-  return trusted ? incoming : ROOT_CONTEXT;
+  return trusted ? incoming : EMPTY_CONTEXT;
 }
 
 /** The links of the SERVER span: the incoming span context (without its tracestate) when it is not trusted. */

@@ -113,6 +113,35 @@ describe('propagation formats', () => {
     expect(headers['uber-trace-id']).toBeUndefined();
   });
 
+  it('records nothing for a B3 "deny" without ids (b3: 0, or X-B3-Sampled: 0 alone) and says so upstream', async () => {
+    for (const deny of [{ b3: '0' }, { 'x-b3-sampled': '0' }]) {
+      const { upstream, proxy } = await setup(['b3', 'tracecontext'], { sampleRate: 1 });
+      const response = await rawRequest(`${proxy.url}/api`, deny);
+      expect(response.status).toBe(200);
+      const { headers } = upstream.requests[0]!;
+      expect(headers['x-b3-sampled']).toBe('0');
+      expect(String(headers.b3)).toMatch(/^[0-9a-f]{32}-[0-9a-f]{16}-0$/);
+      // A new trace (hoptrace's ids, flagged random) that is not sampled.
+      expect(String(headers.traceparent)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/);
+      expect(await proxy.spans()).toHaveLength(0);
+    }
+  });
+
+  it('lets a valid context of an earlier format win over a B3 deny, and an untrusting route ignore the deny', async () => {
+    const first = await setup(['tracecontext', 'b3'], { sampleRate: 1 });
+    await rawRequest(`${first.proxy.url}/api`, { traceparent: `00-${W3C.trace}-${W3C.span}-01`, b3: '0' });
+    expect((await hopSpans(first.proxy)).server.spanContext().traceId).toBe(W3C.trace);
+
+    const upstream = await startUpstream();
+    const proxy = await startProxy({
+      tracing: { serviceName: 'edge', propagation: ['b3'], sampleRate: 1 },
+      routes: [{ name: 'edge', match: { pathPrefix: '/api' }, upstream: upstream.url, trustIncomingContext: false }],
+    });
+    await rawRequest(`${proxy.url}/api`, { b3: '0' });
+    await hopSpans(proxy);
+    expect(upstream.requests[0]!.headers['x-b3-sampled']).toBe('1');
+  });
+
   it('lets the proxy decide for a B3 request that deferred the sampling decision', async () => {
     const { upstream, proxy } = await setup(['b3'], { sampleRate: 1 });
     await rawRequest(`${proxy.url}/api`, { 'x-b3-traceid': B3.trace, 'x-b3-spanid': B3.span });

@@ -13,6 +13,12 @@
  * the two ids) "defers" the decision to the receiver. The library reads that as "not sampled"; the context is
  * marked with SAMPLING_DEFERRED_KEY so the sampler treats it as a request without a decision (SPEC §2).
  *
+ * A B3 request may also carry a sampling state alone, without ids: `b3: 0`, or `X-B3-Sampled: 0` without
+ * `X-B3-TraceId`, is the B3 spec's "deny" ("do not sample this request"), sent by callers that want nothing
+ * recorded downstream (health checks, load tests). The library finds no context in it and drops it; here the
+ * context is marked with SAMPLING_DENIED_KEY, and the sampler starts a new trace that is not sampled. A deny
+ * is a decision like any other: a route with `trustIncomingContext: false` ignores it.
+ *
  * Injection writes both encodings with the same ids: B3 receivers differ in which one they read (Envoy and
  * older Zipkin tracers only the multi headers, newer Brave and OpenTelemetry's `b3` only the single one),
  * and a proxy cannot know which one is behind it. The cost is five short headers.
@@ -34,6 +40,9 @@ export { B3_CONTEXT_HEADER, X_B3_FLAGS, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_
 /** Set on a context whose remote parent came without a sampling decision. */
 export const SAMPLING_DEFERRED_KEY = createContextKey('hoptrace sampling deferred');
 
+/** Set on a context whose caller sent a B3 "deny" without ids: hoptrace starts a trace that is not sampled. */
+export const SAMPLING_DENIED_KEY = createContextKey('hoptrace sampling denied');
+
 /** `{TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]]`, lower-hex, 64- or 128-bit trace id. */
 const SINGLE = /^(?:[0-9a-f]{16}|[0-9a-f]{32})-[0-9a-f]{16}(?:-([01d])(?:-[0-9a-f]{16})?)?$/;
 const TRACE_ID = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/;
@@ -51,9 +60,13 @@ export function createB3Propagator(): TextMapPropagator {
       if (singleHeader !== undefined) {
         const match = SINGLE.exec(singleHeader);
         if (match !== null) return deferIfNoDecision(single.extract(context, carrier, getter), context, match[1] === undefined);
+        if (singleHeader === '0') return context.setValue(SAMPLING_DENIED_KEY, true);
       }
       const traceId = first(getter, carrier, X_B3_TRACE_ID);
       const spanId = first(getter, carrier, X_B3_SPAN_ID);
+      if (traceId === undefined && spanId === undefined && singleHeader === undefined && first(getter, carrier, X_B3_SAMPLED) === '0') {
+        return context.setValue(SAMPLING_DENIED_KEY, true);
+      }
       if (traceId === undefined || spanId === undefined || !TRACE_ID.test(traceId) || !SPAN_ID.test(spanId)) return context;
       // The library reads a present single header in preference to the multi ones; here it is invalid.
       const multiGetter = singleHeader === undefined ? getter : withoutSingle(getter);

@@ -28,6 +28,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed, parseTraceParent, TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from '@opentelemetry/core';
 import { parseTraceState } from './tracestate.js';
+import { EMPTY_CONTEXT } from '../context.js';
 
 export { TRACE_PARENT_HEADER, TRACE_STATE_HEADER };
 
@@ -41,9 +42,9 @@ const FLAGS_HEX = ['00', '01', '02', '03'] as const;
  * (false for a trace continued from B3 or Jaeger, which make no such claim). Absent: hoptrace made the id.
  */
 export const TRACE_ID_RANDOM_KEY = createContextKey('hoptrace trace id is random');
-/** Extraction normally starts from ROOT_CONTEXT: these save it one context copy per request. */
-const ROOT_RANDOM = ROOT_CONTEXT.setValue(TRACE_ID_RANDOM_KEY, true);
-const ROOT_NOT_RANDOM = ROOT_CONTEXT.setValue(TRACE_ID_RANDOM_KEY, false);
+/** Extraction normally starts from an empty context: these save it one context per request. */
+const ROOT_RANDOM = EMPTY_CONTEXT.setValue(TRACE_ID_RANDOM_KEY, true);
+const ROOT_NOT_RANDOM = EMPTY_CONTEXT.setValue(TRACE_ID_RANDOM_KEY, false);
 
 /** The flags hoptrace writes for `spanContext`: its sampled bit, and the random bit of the trace it belongs to. */
 export function outgoingTraceFlags(context: Context, spanContext: SpanContext): number {
@@ -76,7 +77,8 @@ export function createTraceContextPropagator(): TextMapPropagator {
         traceState: parseTraceState(getter.get(carrier, TRACE_STATE_HEADER)),
       };
       const random = (traceFlags & RANDOM_TRACE_ID_FLAG) !== 0;
-      const base = context !== ROOT_CONTEXT ? context.setValue(TRACE_ID_RANDOM_KEY, random) : random ? ROOT_RANDOM : ROOT_NOT_RANDOM;
+      const empty = context === EMPTY_CONTEXT || context === ROOT_CONTEXT;
+      const base = empty ? (random ? ROOT_RANDOM : ROOT_NOT_RANDOM) : context.setValue(TRACE_ID_RANDOM_KEY, random);
       return trace.setSpanContext(base, spanContext);
     },
     inject(context, carrier, setter: TextMapSetter) {

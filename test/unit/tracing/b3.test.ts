@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
-import { createB3Propagator, SAMPLING_DEFERRED_KEY } from '../../../src/tracing/propagation/b3.js';
+import { createB3Propagator, SAMPLING_DEFERRED_KEY, SAMPLING_DENIED_KEY } from '../../../src/tracing/propagation/b3.js';
 import { headersGetter } from '../../../src/tracing/propagation.js';
 
 const propagator = createB3Propagator();
@@ -42,7 +42,8 @@ describe('b3 extraction', () => {
     ['ids inside a longer single header', { b3: `xx${TRACE_ID}-${SPAN_ID}-1` }],
     ['an upper-case single header', { b3: `${TRACE_ID.toUpperCase()}-${SPAN_ID}-1` }],
     ['an unknown sampling state', { b3: `${TRACE_ID}-${SPAN_ID}-2` }],
-    ['a sampling state alone', { b3: '0' }],
+    ['an accept or debug state alone (only a deny may come without ids)', { b3: '1' }],
+    ['a debug state alone', { b3: 'd' }],
     ['an all-zero trace id', { b3: `${'0'.repeat(32)}-${SPAN_ID}-1` }],
     ['a one-digit X-B3-TraceId', { 'x-b3-traceid': '1', 'x-b3-spanid': SPAN_ID, 'x-b3-sampled': '1' }],
     ['an upper-case X-B3-TraceId', { 'x-b3-traceid': TRACE_ID.toUpperCase(), 'x-b3-spanid': SPAN_ID, 'x-b3-sampled': '1' }],
@@ -61,5 +62,14 @@ describe('b3 injection', () => {
     const out: Record<string, string> = {};
     propagator.inject(context, out, { set: (carrier, key, value) => void (carrier[key] = value) });
     expect(out).toEqual({ b3: `${TRACE_ID}-${SPAN_ID}-1`, 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': SPAN_ID, 'x-b3-sampled': '1' });
+  });
+
+  it.each([
+    ['b3: 0', { b3: '0' }],
+    ['X-B3-Sampled: 0 without ids', { 'x-b3-sampled': '0' }],
+  ])('marks a deny without ids (%s) and finds no span context in it', (_what, headers) => {
+    const context = extract(headers);
+    expect(context.getValue(SAMPLING_DENIED_KEY)).toBe(true);
+    expect(trace.getSpanContext(context)).toBeUndefined();
   });
 });
