@@ -106,6 +106,11 @@ type EncodedOnce = ReadableSpan & { [ENCODED]?: EncodedZipkinSpan };
 /**
  * The span's Zipkin JSON, converted on the first call and kept on the span (an ended span never changes).
  * `extraTags` gives a one-off encoding with more tags, which is not kept.
+ *
+ * JSON.stringify of the object is ~2 µs of a proxy span's export. Writing the text directly (string pieces,
+ * each value checked for characters to escape, the result flattened so the queue does not keep its pieces)
+ * was measured twice and came out no faster (within ±10%): V8's serializer writes into one buffer, and
+ * concatenating ~40 pieces costs as much.
  */
 export function encodeZipkinSpan(span: ReadableSpan, extraTags?: Record<string, string>): EncodedZipkinSpan {
   if (extraTags === undefined) {
