@@ -50,17 +50,22 @@ export async function spawnHoptrace(bin, args, env = {}, execArgv = []) {
   let out = '';
   const line = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hoptrace did not start: ${out}`)), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    const onData = (chunk) => {
       out += chunk;
       const match = /listening proxy=(\S+) admin=(\S+)/.exec(out);
       if (match) {
         clearTimeout(timer);
+        // Only the start is read: a target with the access log on writes a line per request to stdout, and
+        // keeping (and searching) all of it here would cost this process CPU the targets are measured on.
+        child.stdout.off('data', onData);
+        out = '';
         resolve(match);
       }
-    });
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
     child.once('exit', (code) => reject(new Error(`hoptrace exited with ${code}`)));
   });
-  child.stdout.resume();
+  child.stdout.resume(); // read and discarded from here on
   return { child, pid: child.pid, port: Number(line[1].split(':').pop()), admin: line[2], stop: () => stopChild(child) };
 }
 
