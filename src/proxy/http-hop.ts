@@ -35,7 +35,16 @@ import { hostWithoutPort } from '../routing/match.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { ATTR_HTTP_REQUEST_RESEND_COUNT, TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { EMPTY_CONTEXT } from '../tracing/context.js';
-import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan, startServerSpan } from '../tracing/hop-spans.js';
+import {
+  contextWith,
+  describeClientSpan,
+  describeServerSpan,
+  markError,
+  recordClientStatus,
+  recordServerStatus,
+  startClientSpan,
+  startServerSpan,
+} from '../tracing/hop-spans.js';
 import { formatTraceParent, headersGetter, listSetter } from '../tracing/propagation.js';
 import { serverLinks, serverParent } from '../tracing/trust.js';
 import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
@@ -150,7 +159,8 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
       return;
     }
     this.replayable = route.retry !== undefined && isReplayable(req);
-    this.upstreamPathAndQuery = `${forwardedPath(route, where.path)}${query === undefined ? '' : `?${query}`}`;
+    // What the CLIENT spans record; a hop's spans are recorded together or not at all.
+    if (serverSpan.isRecording()) this.upstreamPathAndQuery = `${forwardedPath(route, where.path)}${query === undefined ? '' : `?${query}`}`;
     this.requestHeaders = requestHeaders;
     if (where.authority !== undefined) req.headers.host = where.authority;
     if (route.config.stripPrefix || where.authority !== undefined) req.url = forwardedPath(route, where.path) + where.search;
@@ -166,16 +176,19 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
     this.target = target;
     this.proxyReq = undefined;
     this.timedOut = false;
-    this.clientSpan = startClientSpan(this.tracer, this.serverContext, {
-      method,
-      httpRoute: route.httpRoute,
-      url: `${target.protocol}//${target.hostname}:${target.port}${target.basePath}${this.upstreamPathAndQuery}`,
-      serverAddress: target.hostname,
-      serverPort: target.port,
-      peerService: route.config.peerService,
-    });
-    if (this.attempts > 1) this.clientSpan.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, this.attempts - 1);
-    if (this.requestHeaders !== undefined) this.clientSpan.setAttributes(this.requestHeaders);
+    const clientSpan = startClientSpan(this.tracer, this.serverContext, method, route.httpRoute);
+    this.clientSpan = clientSpan;
+    if (clientSpan.isRecording()) {
+      describeClientSpan(clientSpan, {
+        method,
+        url: `${target.protocol}//${target.hostname}:${target.port}${target.basePath}${this.upstreamPathAndQuery}`,
+        serverAddress: target.hostname,
+        serverPort: target.port,
+        peerService: route.config.peerService,
+      });
+      if (this.attempts > 1) clientSpan.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, this.attempts - 1);
+      if (this.requestHeaders !== undefined) clientSpan.setAttributes(this.requestHeaders);
+    }
     this.proxyRes = undefined;
     this.armTimer();
     const traceHeaders: string[] = [];
@@ -218,7 +231,7 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
     this.proxyRes = proxyRes;
     cleanResponseHeaders(proxyRes.headers);
     // The client gets the upstream's headers, so both spans record the listed ones.
-    const responseHeaders = headerAttributes(this.route!.capture.responseHeaders, proxyRes.headers);
+    const responseHeaders = clientSpan.isRecording() ? headerAttributes(this.route!.capture.responseHeaders, proxyRes.headers) : undefined;
     if (responseHeaders !== undefined) {
       clientSpan.setAttributes(responseHeaders);
       this.serverSpan.setAttributes(responseHeaders);
@@ -384,9 +397,9 @@ export interface OpenedServerSpan {
   readonly tracer: Tracer;
   readonly serverSpan: Span;
   readonly serverContext: Context;
-  /** The query as the capture policy records it. */
+  /** The query as the capture policy records it (undefined when the span is not recorded). */
   readonly query: string | undefined;
-  /** The request headers the route captures, as span attributes. */
+  /** The request headers the route captures, as span attributes (undefined when the span is not recorded). */
   readonly requestHeaders: Attributes | undefined;
   /** W3C Trace Context Level 2 `traceresponse` for the client, unless turned off. */
   readonly traceResponse: string | undefined;
@@ -401,24 +414,28 @@ export function openServerSpan(runtime: HopRuntime, req: IncomingMessage, method
   const { tracer, trustIncomingContext } = runtime.tracing.forRoute(route?.config);
   const incoming = runtime.tracing.propagator.extract(EMPTY_CONTEXT, req.headers, headersGetter);
   const parent = serverParent(incoming, trustIncomingContext);
-  const capture = route?.capture ?? NO_CAPTURE;
-  const query = redactQuery(where.search, capture.queryParams);
-  const requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
-  const serverSpan = startServerSpan(tracer, parent, {
-    method,
-    path: where.path,
-    scheme: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
-    serverAddress: where.host || req.socket.localAddress || '',
-    serverPort: hostPort(req.headers.host) ?? req.socket.localPort,
-    clientAddress: req.socket.remoteAddress,
-    userAgent: req.headers['user-agent'],
-    protocolVersion: req.httpVersion,
-    routeName: route?.name,
-    httpRoute: route?.httpRoute,
-    links: serverLinks(incoming, trustIncomingContext),
-    query,
-  });
-  if (requestHeaders !== undefined) serverSpan.setAttributes(requestHeaders);
+  const serverSpan = startServerSpan(tracer, parent, method, route?.httpRoute, serverLinks(incoming, trustIncomingContext));
+  let query: string | undefined;
+  let requestHeaders: Attributes | undefined;
+  if (serverSpan.isRecording()) {
+    const capture = route?.capture ?? NO_CAPTURE;
+    query = redactQuery(where.search, capture.queryParams);
+    requestHeaders = headerAttributes(capture.requestHeaders, req.headers);
+    describeServerSpan(serverSpan, {
+      method,
+      path: where.path,
+      scheme: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
+      serverAddress: where.host || req.socket.localAddress || '',
+      serverPort: hostPort(req.headers.host) ?? req.socket.localPort,
+      clientAddress: req.socket.remoteAddress,
+      userAgent: req.headers['user-agent'],
+      protocolVersion: req.httpVersion,
+      routeName: route?.name,
+      httpRoute: route?.httpRoute,
+      query,
+    });
+    if (requestHeaders !== undefined) serverSpan.setAttributes(requestHeaders);
+  }
   const serverContext = contextWith(parent, serverSpan);
   const traceResponse = runtime.tracing.config.traceResponse ? formatTraceParent(serverContext) : undefined;
   return { tracer, serverSpan, serverContext, query, requestHeaders, traceResponse };

@@ -20,7 +20,7 @@ import { ClientAbortedError, NoHealthyUpstreamError, ProxyDrainingError, RouteNo
 import type { Route } from '../routing/route-table.js';
 import type { Target } from '../routing/balance.js';
 import { TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
-import { contextWith, markError, recordClientStatus, recordServerStatus, startClientSpan } from '../tracing/hop-spans.js';
+import { contextWith, describeClientSpan, markError, recordClientStatus, recordServerStatus, startClientSpan } from '../tracing/hop-spans.js';
 import { recordSetter } from '../tracing/propagation.js';
 import { headerAttributes } from '../tracing/capture.js';
 import { endSessionSpan, startSessionSpan } from '../tracing/ws-spans.js';
@@ -107,15 +107,17 @@ export class WsHop implements TunnelEvents {
     const target = route.balancer.next();
     if (target === undefined) return this.onFailed(new NoHealthyUpstreamError());
     this.target = target;
-    this.clientSpan = startClientSpan(this.tracer, this.serverContext, {
-      method: UPGRADE_METHOD,
-      httpRoute: route.httpRoute,
-      url: upstreamUrl(target, recordedPath),
-      serverAddress: target.hostname,
-      serverPort: target.port,
-      peerService: route.config.peerService,
-    });
-    if (requestHeaders !== undefined) this.clientSpan.setAttributes(requestHeaders);
+    this.clientSpan = startClientSpan(this.tracer, this.serverContext, UPGRADE_METHOD, route.httpRoute);
+    if (this.clientSpan.isRecording()) {
+      describeClientSpan(this.clientSpan, {
+        method: UPGRADE_METHOD,
+        url: upstreamUrl(target, recordedPath),
+        serverAddress: target.hostname,
+        serverPort: target.port,
+        peerService: route.config.peerService,
+      });
+      if (requestHeaders !== undefined) this.clientSpan.setAttributes(requestHeaders);
+    }
     // Only a recorded session needs its frames seen; an unsampled one is piped (see ws-pipe.ts).
     const relayed = this.serverSpan.isRecording();
     const headers = upstreamHandshakeHeaders(this.req, !relayed);

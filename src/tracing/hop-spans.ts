@@ -15,8 +15,12 @@ import {
   ATTR_URL_QUERY,
   ATTR_USER_AGENT_ORIGINAL,
 } from './attributes.js';
-import type { HopSpanOptions } from './hop-tracer.js';
+import { setOwnAttributes } from './hop-tracer.js';
 
+/**
+ * What a recorded SERVER span says about its request (SPEC §3). Built only for a span that is recorded:
+ * most requests of a sampled-down proxy are not, and for them nothing here is worked out at all.
+ */
 export interface ServerSpanInfo {
   readonly method: string;
   readonly path: string;
@@ -29,25 +33,35 @@ export interface ServerSpanInfo {
   /** The matched route's name and `http.route`; undefined when no route matched. */
   readonly routeName: string | undefined;
   readonly httpRoute: string | undefined;
-  /** Contexts the span is linked to without being their child (an untrusted incoming trace). */
-  readonly links?: Link[];
   /** `url.query` as the route's capture policy redacted it (capture.ts); undefined when there is none. */
   readonly query?: string;
 }
 
+/** What a recorded CLIENT span says about its attempt. */
 export interface ClientSpanInfo {
   readonly method: string;
-  readonly httpRoute: string;
   readonly url: string;
   readonly serverAddress: string;
   readonly serverPort: number;
   readonly peerService: string | undefined;
 }
 
-export function startServerSpan(tracer: Tracer, parent: Context, info: ServerSpanInfo): Span {
+/**
+ * Starts the SERVER span of a request, named `METHOD http.route` (`METHOD` when no route matched), linked
+ * to `links` (an untrusted incoming trace). Its attributes follow from describeServerSpan once the span is
+ * known to be recorded: hoptrace's samplers decide on the trace id and the parent alone (SPEC §2), never on
+ * attributes, so none are needed to start it.
+ */
+export function startServerSpan(tracer: Tracer, parent: Context, method: string, httpRoute: string | undefined, links?: Link[]): Span {
+  const name = httpRoute === undefined ? method : `${method} ${httpRoute}`;
+  return tracer.startSpan(name, { kind: SpanKind.SERVER, links }, parent);
+}
+
+/** The request's attributes on a recorded SERVER span. */
+export function describeServerSpan(span: Span, info: ServerSpanInfo): void {
   // Keys written out rather than computed from the constants: an object literal with plain keys is made
-  // from one template, a computed key is a slow dictionary store (test/unit/hop-spans.test.ts checks the
-  // keys against the constants).
+  // from one template, a computed key is a slow dictionary store (test/unit/tracing/hop-spans.test.ts checks
+  // the keys against the constants).
   const attributes: Attributes = {
     'http.request.method': info.method,
     'url.path': info.path,
@@ -61,11 +75,16 @@ export function startServerSpan(tracer: Tracer, parent: Context, info: ServerSpa
   if (info.httpRoute !== undefined) attributes[ATTR_HTTP_ROUTE] = info.httpRoute;
   if (info.routeName !== undefined) attributes[ATTR_HOPTRACE_ROUTE] = info.routeName;
   if (info.query !== undefined) attributes[ATTR_URL_QUERY] = info.query;
-  const name = info.httpRoute === undefined ? info.method : `${info.method} ${info.httpRoute}`;
-  return tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: info.links, ownAttributes: true } as HopSpanOptions, parent);
+  setOwnAttributes(span, attributes);
 }
 
-export function startClientSpan(tracer: Tracer, server: Context, info: ClientSpanInfo): Span {
+/** Starts a CLIENT span, `METHOD http.route`, child of the SERVER span in `server`; see startServerSpan. */
+export function startClientSpan(tracer: Tracer, server: Context, method: string, httpRoute: string): Span {
+  return tracer.startSpan(`${method} ${httpRoute}`, { kind: SpanKind.CLIENT }, server);
+}
+
+/** The attempt's attributes on a recorded CLIENT span. */
+export function describeClientSpan(span: Span, info: ClientSpanInfo): void {
   const attributes: Attributes = {
     'http.request.method': info.method,
     'server.address': info.serverAddress,
@@ -73,7 +92,7 @@ export function startClientSpan(tracer: Tracer, server: Context, info: ClientSpa
     'url.full': info.url,
   };
   if (info.peerService !== undefined) attributes[ATTR_PEER_SERVICE] = info.peerService;
-  return tracer.startSpan(`${info.method} ${info.httpRoute}`, { kind: SpanKind.CLIENT, attributes, ownAttributes: true } as HopSpanOptions, server);
+  setOwnAttributes(span, attributes);
 }
 
 /** The context whose active span is `span`: the parent for its children and for propagation. */

@@ -42,16 +42,6 @@ export interface SpanLimits {
   readonly linkCountLimit: number;
 }
 
-/**
- * SpanOptions with one more: `ownAttributes` hands the span the `attributes` object itself instead of a
- * copy. For callers that build the object for this one span and never touch it again (hop-spans.ts): the
- * span then keeps it, after checking it as setAttributes would, so most spans skip a copy of every key.
- * Any other tracer ignores it and copies as usual.
- */
-export interface HopSpanOptions extends SpanOptions {
-  readonly ownAttributes?: boolean;
-}
-
 export interface HopTracerOptions {
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
@@ -78,7 +68,7 @@ export function createHopTracer(options: HopTracerOptions): Tracer {
   };
   const { sampler, ids } = options;
 
-  function startSpan(name: string, spanOptions: HopSpanOptions = {}, context?: Context): Span {
+  function startSpan(name: string, spanOptions: SpanOptions = {}, context?: Context): Span {
     if (context === undefined) throw new TypeError('hoptrace spans take their parent context explicitly');
     const parentContext = spanOptions.root === true ? trace.deleteSpan(context) : context;
     const parent = trace.getSpanContext(parentContext);
@@ -97,7 +87,7 @@ export function createHopTracer(options: HopTracerOptions): Tracer {
     };
     if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
     const span = new HopSpan(shared, name, kind, spanContext, validParent, spanOptions.startTime);
-    if (spanOptions.ownAttributes !== true || !span.adoptAttributes(attributes)) span.setAttributes(attributes);
+    span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     for (const link of links) span.addLink(link);
     for (const processor of shared.processors) processor.onStart(span, parentContext);
@@ -110,6 +100,16 @@ export function createHopTracer(options: HopTracerOptions): Tracer {
       throw new TypeError('hoptrace does not use a global context manager: use startSpan with a parent context');
     },
   };
+}
+
+/**
+ * Sets `attributes` on `span` by handing it the object itself, when the span is one of this tracer's, has
+ * no attributes yet, and would keep every entry as it is (valid values, within the limits); otherwise as
+ * setAttributes does. For objects built for one span and never touched again (hop-spans.ts): most spans
+ * then skip a copy of every key.
+ */
+export function setOwnAttributes(span: Span, attributes: SpanAttributes): void {
+  if (!(span instanceof HopSpan) || !span.adoptAttributes(attributes)) span.setAttributes(attributes);
 }
 
 /** One recorded span: the API's Span for the proxy, a ReadableSpan for processors and exporters. */
@@ -189,6 +189,7 @@ class HopSpan implements Span, ReadableSpan {
    * is (valid values, none over the length limit, no more than the count limit); false, untouched, otherwise.
    */
   adoptAttributes(attributes: SpanAttributes): boolean {
+    if (this.attributeCount !== 0 || this.endMs >= 0) return false;
     const { attributeCountLimit, attributeValueLengthLimit } = this.shared.limits;
     let count = 0;
     for (const key in attributes) {

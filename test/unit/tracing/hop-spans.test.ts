@@ -13,8 +13,8 @@ import {
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
 import { describe, expect, it } from 'vitest';
-import { startClientSpan, startServerSpan } from '../../../src/tracing/hop-spans.js';
-import { createHopTracer, type HopSpanOptions, type SpanLimits } from '../../../src/tracing/hop-tracer.js';
+import { describeClientSpan, describeServerSpan, startClientSpan, startServerSpan } from '../../../src/tracing/hop-spans.js';
+import { createHopTracer, setOwnAttributes, type SpanLimits } from '../../../src/tracing/hop-tracer.js';
 import { createIdGenerator } from '../../../src/tracing/id-generator.js';
 import { createSampler } from '../../../src/tracing/sampler.js';
 
@@ -37,7 +37,8 @@ function tracerWith(limits: SpanLimits = { ...LIMITS, attributeCountLimit: 128, 
 describe('hop spans', () => {
   it('record the semantic-convention keys (written out in hop-spans.ts, checked here against the constants)', () => {
     const { tracer, finished } = tracerWith();
-    const server = startServerSpan(tracer, ROOT_CONTEXT, {
+    const server = startServerSpan(tracer, ROOT_CONTEXT, 'GET', '/orders');
+    describeServerSpan(server, {
       method: 'GET',
       path: '/orders',
       scheme: 'http',
@@ -49,16 +50,19 @@ describe('hop spans', () => {
       routeName: 'orders',
       httpRoute: '/orders',
     });
-    startClientSpan(tracer, ROOT_CONTEXT, {
+    const client = startClientSpan(tracer, ROOT_CONTEXT, 'GET', '/orders');
+    describeClientSpan(client, {
       method: 'GET',
-      httpRoute: '/orders',
       url: 'http://10.0.0.7:3001/orders',
       serverAddress: '10.0.0.7',
       serverPort: 3001,
       peerService: undefined,
-    }).end();
+    });
+    client.end();
     server.end();
-    const [client, serverSpan] = finished();
+    const [clientSpan, serverSpan] = finished();
+    expect(serverSpan!.name).toBe('GET /orders');
+    expect(clientSpan!.name).toBe('GET /orders');
     expect(serverSpan!.attributes).toEqual({
       [ATTR_HTTP_REQUEST_METHOD]: 'GET',
       [ATTR_URL_PATH]: '/orders',
@@ -70,7 +74,7 @@ describe('hop spans', () => {
       [ATTR_HTTP_ROUTE]: '/orders',
       'hoptrace.route': 'orders',
     });
-    expect(client!.attributes).toEqual({
+    expect(clientSpan!.attributes).toEqual({
       [ATTR_HTTP_REQUEST_METHOD]: 'GET',
       [ATTR_SERVER_ADDRESS]: '10.0.0.7',
       [ATTR_SERVER_PORT]: 3001,
@@ -79,9 +83,12 @@ describe('hop spans', () => {
   });
 });
 
-describe('hop tracer: ownAttributes', () => {
-  const start = (tracer: ReturnType<typeof tracerWith>['tracer'], attributes: Attributes) =>
-    tracer.startSpan('span', { attributes, ownAttributes: true } as HopSpanOptions, ROOT_CONTEXT);
+describe('hop tracer: setOwnAttributes', () => {
+  const start = (tracer: ReturnType<typeof tracerWith>['tracer'], attributes: Attributes) => {
+    const span = tracer.startSpan('span', {}, ROOT_CONTEXT);
+    setOwnAttributes(span, attributes);
+    return span;
+  };
 
   it('keeps the given object when every entry is within the limits, and later attributes go into it', () => {
     const { tracer, finished } = tracerWith(LIMITS);
@@ -114,11 +121,31 @@ describe('hop tracer: ownAttributes', () => {
     expect(Object.getPrototypeOf(inheritedSpan!.attributes)).toBe(Object.prototype);
   });
 
-  it('is ignored without the option: the caller keeps its object', () => {
+  it('copies into a span that has attributes already, and the attributes of startSpan are always copied', () => {
     const { tracer, finished } = tracerWith(LIMITS);
-    const attributes: Attributes = { a: 'short' };
-    tracer.startSpan('span', { attributes }, ROOT_CONTEXT).end();
-    attributes.a = 'changed';
-    expect(finished()[0]!.attributes).toEqual({ a: 'short' });
+    const given: Attributes = { a: 'short' };
+    const span = tracer.startSpan('span', { attributes: given }, ROOT_CONTEXT);
+    const more: Attributes = { b: 'more' };
+    setOwnAttributes(span, more);
+    span.end();
+    given.a = 'changed';
+    const [recorded] = finished();
+    expect(recorded!.attributes).toEqual({ a: 'short', b: 'more' });
+    expect(recorded!.attributes).not.toBe(more);
+  });
+
+  it('leaves the span of another tracer to its setAttributes, and a span that is not recorded alone', () => {
+    const { tracer, finished } = tracerWith(LIMITS);
+    const unsampled = createHopTracer({
+      resource: resourceFromAttributes({}),
+      scope: { name: 'hoptrace' },
+      sampler: createSampler({ sampleRate: 0 }),
+      processors: [],
+      limits: LIMITS,
+      ids: createIdGenerator(),
+    }).startSpan('dropped', {}, ROOT_CONTEXT);
+    expect(unsampled.isRecording()).toBe(false);
+    expect(() => setOwnAttributes(unsampled, { a: 'x' })).not.toThrow();
+    expect(finished()).toHaveLength(0);
   });
 });
