@@ -166,6 +166,17 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
     });
   }
 
+  function sessionsEnded(): Promise<void> {
+    if (wsSessions.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const giveUp = setTimeout(resolve, HOP_END_GRACE_MS);
+      void wsSessions.idle().then(() => {
+        clearTimeout(giveUp);
+        resolve();
+      });
+    });
+  }
+
   return {
     server,
     openSockets: () => sockets.size,
@@ -192,6 +203,9 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
       await Promise.race([closed, cut]);
       clearTimeout(deadline);
       await hopsEnded();
+      // The server reports closed when the last socket has, which can be a moment before a session's hop
+      // has heard both sides close and ended its session span; the exporters are flushed after this.
+      await sessionsEnded();
       wsContext.acceptors.close();
     },
     update(next) {

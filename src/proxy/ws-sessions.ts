@@ -18,11 +18,17 @@ export interface WsSessions {
   delete(session: Tunnel): void;
   drain(): void;
   terminateAll(): void;
+  /**
+   * Resolves once no session is open (at once when none is). A session leaves after its hop has ended its
+   * session span, so a shutdown that waits for this flushes every session's span.
+   */
+  idle(): Promise<void>;
 }
 
 export function createWsSessions(): WsSessions {
   const open = new Set<Tunnel>();
   let draining = false;
+  let waiting: Array<() => void> = [];
   return {
     get size() {
       return open.size;
@@ -36,6 +42,14 @@ export function createWsSessions(): WsSessions {
     },
     delete(session) {
       open.delete(session);
+      if (open.size === 0 && waiting.length > 0) {
+        const resolvers = waiting;
+        waiting = [];
+        for (const resolve of resolvers) resolve();
+      }
+    },
+    idle() {
+      return open.size === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve));
     },
     drain() {
       draining = true;
