@@ -53,7 +53,7 @@ export const SERVER_LIMITS = {
   keepAliveTimeout: 65_000, // above common load balancers' 60 s idle timeout, so they close first
 } as const;
 
-/** After the drain deadline, how long the cut hops get to end their spans before close() gives up on them. */
+/** Once the listener has closed (or the drain deadline cut what was left), how long hops and WebSocket sessions get to end their spans before close() gives up on them. */
 const HOP_END_GRACE_MS = 1_000;
 
 const CONNECT_REFUSED =
@@ -157,24 +157,11 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
 
   function hopsEnded(): Promise<void> {
     if (hops.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const giveUp = setTimeout(resolve, HOP_END_GRACE_MS);
-      onHopsEnded = () => {
-        clearTimeout(giveUp);
-        resolve();
-      };
-    });
+    return withinGrace(new Promise((resolve) => (onHopsEnded = resolve)));
   }
 
   function sessionsEnded(): Promise<void> {
-    if (wsSessions.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const giveUp = setTimeout(resolve, HOP_END_GRACE_MS);
-      void wsSessions.idle().then(() => {
-        clearTimeout(giveUp);
-        resolve();
-      });
-    });
+    return wsSessions.size === 0 ? Promise.resolve() : withinGrace(wsSessions.idle());
   }
 
   return {
@@ -215,6 +202,17 @@ export function createProxyServer(currentRuntime: () => HopRuntime, options: Pro
       if (server instanceof https.Server && next.tls !== undefined) server.setSecureContext({ cert: next.tls.cert, key: next.tls.key });
     },
   };
+}
+
+/** Resolves when `ended` does, or after HOP_END_GRACE_MS: a hop or session that never reports its end cannot hold close(). */
+function withinGrace(ended: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const giveUp = setTimeout(resolve, HOP_END_GRACE_MS);
+    void ended.then(() => {
+      clearTimeout(giveUp);
+      resolve();
+    });
+  });
 }
 
 function applyLimits(server: http.Server, limits: LimitsConfig): void {

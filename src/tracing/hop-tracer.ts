@@ -195,10 +195,9 @@ class HopSpan implements Span, ReadableSpan {
     for (const key in attributes) {
       if (!Object.prototype.hasOwnProperty.call(attributes, key)) return false;
       const value = attributes[key];
-      if (key.length === 0 || value === undefined || value === null) return false;
-      if (typeof value === 'string') {
-        if (value.length > attributeValueLengthLimit) return false;
-      } else if (typeof value !== 'number' && typeof value !== 'boolean') return false;
+      // What setAttribute would keep as it is: a valid value, not an array (arrays are copied), not truncated.
+      if (key.length === 0 || value === undefined || value === null || !isAttributeValue(value) || Array.isArray(value)) return false;
+      if (typeof value === 'string' && value.length > attributeValueLengthLimit) return false;
       count += 1;
     }
     if (count > attributeCountLimit) return false;
