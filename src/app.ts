@@ -145,9 +145,9 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
   function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles, log: AccessLog): HopRuntime {
     return {
       table: createRouteTable(from.routes, {
-        agentFor: (route, target) =>
+        transportFor: (route, target) =>
           target.protocol === 'https:'
-            ? forwarder.httpsAgent(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
+            ? forwarder.httpsTransport(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
             : undefined,
       }),
       tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors], from.routes),

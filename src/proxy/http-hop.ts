@@ -4,7 +4,7 @@
  *   arrive → match a route → extract the incoming trace context → SERVER span
  *          → no route: 404 (400 for a target that is not a path or an http(s) URL), nothing forwarded
  *          → no healthy target (all ejected, routing/outlier.ts): 503, nothing forwarded
- *          → attempt: CLIENT span → clean headers, inject trace headers → forward (node:http, forward.ts)
+ *          → attempt: CLIENT span → clean headers, inject trace headers → forward (undici, forward.ts)
  *          → upstream answers: status on the CLIENT span, headers cleaned, body streamed back, each
  *            silence in the body bounded by timeoutMs (then the connection is cut: 'response_stalled')
  *          → or fails: 502 (refused, reset, DNS, TLS) or 504 (no answer within timeoutMs)
@@ -16,7 +16,8 @@
  * hang-up, normal finish); each end runs once. Everything per-route (matchers, targets, tracers) was
  * built with the route table, so this path does no parsing or lookups beyond the match itself.
  */
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { type Attributes, type Context, type Span, TraceFlags, type Tracer } from '@opentelemetry/api';
 import {
@@ -48,7 +49,7 @@ import {
 import { formatTraceParent, headersGetter, listSetter } from '../tracing/propagation.js';
 import { serverLinks, serverParent } from '../tracing/trust.js';
 import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
-import type { Forwarder, ForwardHandlers } from './forward.js';
+import type { Forwarder, ForwardHandlers, UpstreamAttempt, UpstreamResponse } from './forward.js';
 import { cleanResponseHeaders, stripRequestHeaders } from './hop-headers.js';
 import type { HopListener } from './hop-record.js';
 import type { HopCounter } from './hop-counter.js';
@@ -81,11 +82,13 @@ interface RequestTarget {
   readonly malformed?: boolean;
 }
 
-export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
+export class HttpHop implements InFlightLinks<HttpHop> {
   /** The proxy's list of requests in flight (in-flight.ts). */
   inFlightPrev: HttpHop | undefined;
   inFlightNext: HttpHop | undefined;
   private readonly startedAt = performance.now();
+  /** The client's connection. Held here: undici lets go of `req.socket` once it has sent the body upstream. */
+  private readonly socket: Socket;
   private readonly bytesOutAtStart: number;
   private route: Route | undefined;
   private target: Target | undefined;
@@ -93,19 +96,20 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
   private serverSpan!: Span;
   private serverContext!: Context;
   private clientSpan: Span | undefined;
-  private proxyReq: ClientRequest | undefined;
-  private proxyRes: IncomingMessage | undefined;
+  /** The current attempt; undefined between attempts. */
+  private attempt: UpstreamAttempt | undefined;
+  /** The current attempt's answer started. */
+  private answered = false;
   /**
    * One timer per hop, restarted rather than replaced: until the upstream answers it bounds the attempt
-   * (timeoutMs), then each silence in the answer's body (onTimer tells which from proxyRes).
+   * (timeoutMs), then each silence in the answer's body (onTimer tells which).
    */
   private timer: NodeJS.Timeout | undefined;
   private readonly onTimer = (): void => {
     this.timer = undefined;
-    if (this.proxyRes === undefined) this.onTimeout();
-    else this.onBodySilence();
+    if (this.answered) this.onBodySilence();
+    else this.onTimeout();
   };
-  private timedOut = false;
   private clientDone = false;
   private upstreamEndedAt: number | undefined;
   private errorType: string | undefined;
@@ -128,6 +132,7 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
     readonly res: ServerResponse,
     private readonly onEnded?: (hop: HttpHop) => void,
   ) {
+    this.socket = req.socket;
     this.bytesOutAtStart = req.socket.bytesWritten;
   }
 
@@ -174,8 +179,7 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
     const method = this.req.method ?? 'GET';
     this.attempts += 1;
     this.target = target;
-    this.proxyReq = undefined;
-    this.timedOut = false;
+    this.attempt = undefined;
     const clientSpan = startClientSpan(this.tracer, this.serverContext, method, route.httpRoute);
     this.clientSpan = clientSpan;
     if (clientSpan.isRecording()) {
@@ -189,11 +193,14 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
       if (this.attempts > 1) clientSpan.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, this.attempts - 1);
       if (this.requestHeaders !== undefined) clientSpan.setAttributes(this.requestHeaders);
     }
-    this.proxyRes = undefined;
+    this.answered = false;
     this.armTimer();
     const traceHeaders: string[] = [];
     this.runtime.tracing.propagator.inject(contextWith(this.serverContext, this.clientSpan), traceHeaders, listSetter);
-    this.runtime.forwarder.forward(this.req, this.res, target, this.attemptHandlers(), traceHeaders);
+    const number = this.attempts;
+    const attempt = this.runtime.forwarder.forward(this.req, this.res, target, this.attemptHandlers(), traceHeaders);
+    // An attempt that failed at once may have been retried inside forward(); the newer one is current then.
+    if (this.attempts === number) this.attempt = attempt;
   }
 
   /**
@@ -204,22 +211,23 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
     const attempt = this.attempts;
     const current = (): boolean => attempt === this.attempts && this.errorType === undefined && !this.clientDone;
     return {
-      onProxyRequest: (proxyReq) => this.onProxyRequest(proxyReq),
-      onProxyResponse: (proxyRes) => current() && this.onProxyResponse(proxyRes),
+      onProxyResponse: (response) => current() && this.onProxyResponse(response),
+      onProxyData: () => this.timer?.refresh(),
+      onProxyEnd: () => {
+        if (attempt === this.attempts) this.onProxyEnd();
+      },
       onProxyError: (error) => {
         if (current()) this.onProxyError(error);
       },
+      // The upstream cut its answer short: the client must see a cut too, not a hang.
+      onProxyCut: () => this.onUpstreamCut(new UpstreamResetError()),
     };
   }
 
-  onProxyRequest(proxyReq: ClientRequest): void {
-    this.proxyReq = proxyReq;
-  }
-
-  onProxyResponse(proxyRes: IncomingMessage): boolean {
+  onProxyResponse(response: UpstreamResponse): boolean {
     const route = this.route!;
     const clientSpan = this.clientSpan!;
-    const status = proxyRes.statusCode ?? 0;
+    const status = response.statusCode;
     recordClientStatus(clientSpan, status);
     route.balancer.report(this.target!, !isUnavailableStatus(status));
     const retryTarget = retriesStatus(route.retry, this.attempts, status) ? this.retryTarget() : undefined;
@@ -228,44 +236,40 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
       this.startAttempt(retryTarget);
       return false; // drained by the forwarder; the client sees only the next attempt's answer
     }
-    this.proxyRes = proxyRes;
-    cleanResponseHeaders(proxyRes.headers);
+    this.answered = true;
+    const headers = response.headers;
+    cleanResponseHeaders(headers);
     // The client gets the upstream's headers, so both spans record the listed ones.
-    const responseHeaders = clientSpan.isRecording() ? headerAttributes(this.route!.capture.responseHeaders, proxyRes.headers) : undefined;
+    const responseHeaders = clientSpan.isRecording() ? headerAttributes(this.route!.capture.responseHeaders, headers) : undefined;
     if (responseHeaders !== undefined) {
       clientSpan.setAttributes(responseHeaders);
       this.serverSpan.setAttributes(responseHeaders);
     }
     // Our traceresponse names this hop's trace; the upstream's own would name a trace the client is not in.
-    if (this.traceResponse !== undefined) proxyRes.headers[TRACE_RESPONSE_HEADER] = this.traceResponse;
-    proxyRes.once('end', () => {
-      this.clearTimer();
-      this.upstreamEndedAt = performance.now();
-      clientSpan.end();
-    });
-    // The upstream cut its response short: the client must see a cut too, not a hang.
-    proxyRes.once('aborted', () => this.onUpstreamCut(new UpstreamResetError()));
-    proxyRes.once('error', () => this.onUpstreamCut(new UpstreamResetError()));
-    // A body that trickles to a stop: each chunk restarts the clock. The forwarder pipes the body to the
-    // client in this same tick, so listening to 'data' here loses nothing.
+    if (this.traceResponse !== undefined) headers[TRACE_RESPONSE_HEADER] = this.traceResponse;
+    // A body that trickles to a stop: each chunk restarts the clock (onProxyData).
     this.armTimer();
-    proxyRes.on('data', () => this.timer?.refresh());
     return true;
+  }
+
+  /** The answer's last byte arrived; the forwarder ends the client's response next. */
+  private onProxyEnd(): void {
+    this.clearTimer();
+    this.upstreamEndedAt = performance.now();
+    this.clientSpan?.end();
   }
 
   onProxyError(error: Error): void {
     this.clearTimer();
-    if (this.clientDone || this.req.socket.destroyed) return; // the client left; onResponseClose ends the hop
-    this.onAttemptFailed(this.timedOut ? new UpstreamTimeoutError(this.route!.config.timeoutMs) : upstreamErrorFor(error));
+    if (this.clientDone || this.socket.destroyed) return; // the client left; onResponseClose ends the hop
+    this.onAttemptFailed(upstreamErrorFor(error));
   }
 
   private onTimeout(): void {
-    this.timedOut = true;
-    // Destroying the upstream request makes it fail, and onProxyError names the timeout. One still queued for
-    // an agent socket would only report that once it got one, so its attempt fails here and now.
-    const proxyReq = this.proxyReq;
-    proxyReq?.destroy();
-    if (proxyReq?.socket == null) this.onAttemptFailed(new UpstreamTimeoutError(this.route!.config.timeoutMs));
+    // Abandoned, the attempt reports nothing more; it fails here and now, whether it was sent or still waits
+    // for a connection.
+    this.attempt?.abort();
+    this.onAttemptFailed(new UpstreamTimeoutError(this.route!.config.timeoutMs));
   }
 
   /** The attempt failed before the upstream answered: retry when the route says so, else answer the client. */
@@ -290,7 +294,7 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
 
   private onBodySilence(): void {
     // Paused means the pipe waits for a slow client to drain, not that the upstream is silent.
-    if (this.proxyRes?.isPaused() === true) {
+    if (this.attempt?.paused === true) {
       this.armTimer();
       return;
     }
@@ -306,7 +310,7 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
     markError(this.serverSpan, error.errorType, error.message);
     this.clientSpan.end();
     this.route!.balancer.report(this.target!, false);
-    this.proxyReq?.destroy(); // frees the upstream socket of a stalled answer
+    this.attempt?.abort(); // frees the upstream connection of a stalled answer
     this.res.destroy();
   }
 
@@ -317,7 +321,7 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
   cut(error: ResponseError): void {
     if (this.clientDone || this.errorType !== undefined || this.res.writableFinished) return;
     this.clearTimer();
-    this.proxyReq?.destroy();
+    this.attempt?.abort();
     if (this.upstreamEndedAt !== undefined) this.clientSpan = undefined; // ended with the upstream's answer
     this.fail(error);
   }
@@ -355,7 +359,7 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
       markError(this.clientSpan, aborted.errorType, aborted.message);
       this.clientSpan.end();
     }
-    this.proxyReq?.destroy();
+    this.attempt?.abort();
   }
 
   private report(): void {
@@ -372,7 +376,7 @@ export class HttpHop implements ForwardHandlers, InFlightLinks<HttpHop> {
       upstreamDurationMs: this.upstreamEndedAt === undefined ? undefined : this.upstreamEndedAt - this.startedAt,
       upstream: this.target?.url,
       bytesIn: Number(req.headers['content-length'] ?? 0) || 0,
-      bytesOut: req.socket.bytesWritten - this.bytesOutAtStart,
+      bytesOut: this.socket.bytesWritten - this.bytesOutAtStart,
       errorType: this.errorType,
       traceId: context.traceId,
       spanId: context.spanId,

@@ -2,12 +2,21 @@
  * Upstream targets of a route, parsed once, and the round-robin choice between them. With outlier
  * detection on, the choice skips targets that are ejected (outlier.ts) and learns from each attempt's outcome.
  */
-import type { Agent } from 'node:http';
+import type { SecureContext } from 'node:tls';
+import type { Dispatcher } from 'undici';
 import type { OutlierConfig } from '../config/types.js';
 import { createOutlierDetector, type OutlierDetector } from './outlier.js';
 
-/** Picks the agent that reaches a target, once, when the target is built (see forward.ts for https). */
-export type AgentFor = (target: Target) => Agent | undefined;
+/** How a target is reached, chosen once when the target is built (proxy/forward.ts). */
+export interface TargetTransport {
+  /** Carries the target's HTTP requests over its pool of keep-alive connections. */
+  readonly dispatcher: Dispatcher;
+  /** For an https target: the trusted CAs, also used by WebSocket connections (ws-upstream-tls.ts). */
+  readonly secureContext?: SecureContext;
+}
+
+/** Picks the transport that reaches a target, once, when the target is built. */
+export type TransportFor = (target: Target) => TargetTransport | undefined;
 
 export interface Target {
   /** The URL as configured, for logs and spans. */
@@ -19,8 +28,10 @@ export interface Target {
   readonly basePath: string;
   /** `host[:port]` as a Host header names the target, for a request that arrived without one. */
   readonly authority: string;
-  /** The agent for this target, when the table was built with one; forward.ts falls back to its own. */
-  readonly agent?: Agent;
+  /** `protocol//host[:port]`: the connection pool the target's requests share. */
+  readonly origin: string;
+  /** The transport for this target, when the table was built with one; forward.ts falls back to its own. */
+  readonly transport?: TargetTransport;
 }
 
 export interface Balancer {
@@ -34,7 +45,7 @@ export interface Balancer {
   report(target: Target, ok: boolean): void;
 }
 
-export function parseTarget(url: string, agentFor?: AgentFor): Target {
+export function parseTarget(url: string, transportFor?: TransportFor): Target {
   const parsed = new URL(url);
   const protocol = parsed.protocol === 'https:' ? 'https:' : 'http:';
   const port = parsed.port === '' ? (protocol === 'https:' ? 443 : 80) : Number(parsed.port);
@@ -47,18 +58,19 @@ export function parseTarget(url: string, agentFor?: AgentFor): Target {
     port,
     basePath,
     authority: parsed.host,
+    origin: `${protocol}//${parsed.host}`,
   };
-  const agent = agentFor?.(target);
-  return agent === undefined ? target : { ...target, agent };
+  const transport = transportFor?.(target);
+  return transport === undefined ? target : { ...target, transport };
 }
 
 export function createBalancer(
   urls: readonly string[],
-  agentFor?: AgentFor,
+  transportFor?: TransportFor,
   outlier?: OutlierConfig,
   now?: () => number,
 ): Balancer {
-  const targets = urls.map((url) => parseTarget(url, agentFor));
+  const targets = urls.map((url) => parseTarget(url, transportFor));
   let cursor = 0;
   if (outlier === undefined) {
     return {

@@ -2,10 +2,9 @@
  * The immutable route table built from one config. A reload builds a new table and swaps one reference;
  * requests already in flight keep the table they started with.
  */
-import type { Agent } from 'node:http';
 import type { RouteConfig } from '../config/types.js';
 import { createCapturePolicy, type CapturePolicy } from '../tracing/capture.js';
-import { createBalancer, type Balancer, type Target } from './balance.js';
+import { createBalancer, type Balancer, type Target, type TargetTransport } from './balance.js';
 import { compileMatch, type Matcher } from './match.js';
 import { compileRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
@@ -24,8 +23,8 @@ export interface Route {
 }
 
 export interface RouteTableOptions {
-  /** The agent for each target of a route, chosen once when the table is built. */
-  readonly agentFor?: (route: RouteConfig, target: Target) => Agent | undefined;
+  /** The transport for each target of a route, chosen once when the table is built. */
+  readonly transportFor?: (route: RouteConfig, target: Target) => TargetTransport | undefined;
 }
 
 export interface RouteTable {
@@ -37,13 +36,13 @@ export interface RouteTable {
 }
 
 export function createRouteTable(configs: readonly RouteConfig[], options: RouteTableOptions = {}): RouteTable {
-  const { agentFor } = options;
+  const { transportFor } = options;
   const routes: Route[] = configs.map((config) => ({
     config,
     name: config.name,
     service: config.service,
     httpRoute: config.match.pathPrefix ?? '/',
-    balancer: createBalancer(config.targets, agentFor && ((target) => agentFor(config, target)), config.outlierDetection),
+    balancer: createBalancer(config.targets, transportFor && ((target) => transportFor(config, target)), config.outlierDetection),
     matches: compileMatch(config.match),
     capture: createCapturePolicy(config.capture),
     retry: compileRetryPolicy(config.retry),
