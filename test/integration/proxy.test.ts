@@ -165,6 +165,29 @@ describe('forwarding', () => {
     expect(received.headers['transfer-encoding']).toBeUndefined();
     expect(received.headers.connection).toBe('keep-alive'); // the client's close is for its own connection
   });
+  it('relays the answer header lines as the upstream wrote them: a repeated header stays repeated, a non-ASCII value byte for byte', async () => {
+    const upstream = await startUpstream((_req, res) => {
+      res.setHeader('x-multi', ['one', 'two']);
+      res.setHeader('x-latin', 'caf\u00e9'); // bytes above 0x7F on the wire
+      res.end('ok');
+    });
+    const proxy = await startProxy({ routes: [{ name: 'r', upstream: upstream.url }] });
+    const headerLines = (url: string) =>
+      new Promise<string[]>((resolve, reject) => {
+        const req = request(url, { agent: false }, (res) => {
+          res.resume();
+          resolve(res.rawHeaders); // values as latin1: one character per byte on the wire
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const direct = await headerLines(`${upstream.url}/`);
+    const proxied = await headerLines(`${proxy.url}/`);
+    const values = (lines: string[], name: string) => lines.filter((_, i) => i % 2 === 1 && lines[i - 1]!.toLowerCase() === name);
+    expect(values(proxied, 'x-multi')).toEqual(['one', 'two']); // not joined into "one, two"
+    expect(values(direct, 'x-latin')).toHaveLength(1);
+    expect(values(proxied, 'x-latin')).toEqual(values(direct, 'x-latin'));
+  });
 });
 
 describe('status rules and failures', () => {
