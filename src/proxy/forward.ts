@@ -208,10 +208,8 @@ class Attempt implements UpstreamAttempt, Dispatcher.DispatchHandler {
   private dropped = false;
   private abortRequest: ((error?: Error) => void) | undefined;
   private resumeBody: (() => void) | undefined;
-  private readonly onDrain = (): void => {
-    this.paused = false;
-    this.resumeBody?.();
-  };
+  /** Made the first time the client's socket is full, not for every attempt. */
+  private onDrain: (() => void) | undefined;
 
   constructor(res: ServerResponse, handlers: ForwardHandlers) {
     this.res = res;
@@ -266,7 +264,13 @@ class Attempt implements UpstreamAttempt, Dispatcher.DispatchHandler {
     handlers.onProxyData();
     if (res.write(chunk)) return true;
     this.paused = true;
-    res.once('drain', this.onDrain);
+    res.once(
+      'drain',
+      (this.onDrain ??= () => {
+        this.paused = false;
+        this.resumeBody?.();
+      }),
+    );
     return false;
   }
 

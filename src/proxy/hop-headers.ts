@@ -35,9 +35,9 @@ export function cleanResponseHeaders(headers: IncomingHttpHeaders): void {
   delete headers['transfer-encoding'];
 }
 
-/** The headers a Connection header names (RFC 9110 §7.6.1), removed. */
-function removeNamed(headers: IncomingHttpHeaders, connection: string): void {
-  for (const token of connection.split(',')) {
+/** The headers a Connection header names (RFC 9110 §7.6.1), removed. An answer may repeat the header. */
+function removeNamed(headers: IncomingHttpHeaders, connection: string | string[]): void {
+  for (const token of (typeof connection === 'string' ? connection : connection.join(',')).split(',')) {
     const name = token.trim().toLowerCase();
     if (name !== '') delete headers[name];
   }

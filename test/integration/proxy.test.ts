@@ -11,6 +11,7 @@ import { startUpstream } from '../helpers/upstream.js';
 import { startZipkinReceiver } from '../helpers/zipkin-receiver.js';
 import { startProxy } from '../helpers/proxy.js';
 import { listen } from '../helpers/listen.js';
+import { rawRequest } from '../helpers/raw-request.js';
 
 describe('routing', () => {
   it('sends each request to the first route that matches host, path prefix and method', async () => {
@@ -125,6 +126,22 @@ describe('forwarding', () => {
     expect(received['x-end']).toBe('kept');
     expect(res.headers['x-hop']).toBeUndefined();
     expect(res.headers['keep-alive']).not.toBe('timeout=5');
+    expect(res.headers['x-kept']).toBe('yes');
+  });
+  it('drops every header an answer names in repeated Connection headers', async () => {
+    const upstream = await startUpstream((_req, res) => {
+      res.setHeader('connection', ['x-one', 'x-two, keep-alive']);
+      res.setHeader('x-one', 'hop');
+      res.setHeader('x-two', 'hop');
+      res.setHeader('x-kept', 'yes');
+      res.end('ok');
+    });
+    const proxy = await startProxy({ routes: [{ name: 'r', upstream: upstream.url }] });
+    const res = await rawRequest(`${proxy.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('ok');
+    expect(res.headers['x-one']).toBeUndefined();
+    expect(res.headers['x-two']).toBeUndefined();
     expect(res.headers['x-kept']).toBe('yes');
   });
   it('sends what the upstream needs: its authority for a Host-less HTTP/1.0 request, a bodiless DELETE framed as one, no Connection: close', async () => {
