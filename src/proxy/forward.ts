@@ -40,7 +40,7 @@ import { createSecureContext, rootCertificates, type SecureContext } from 'node:
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import type { Target, TargetTransport } from '../routing/balance.js';
 import { FORWARDED_HEADER_NAMES, forwardedValues } from './forwarded-headers.js';
-import { declaresNoBody } from './hop-headers.js';
+import { connectionTokens, declaresNoBody, RESPONSE_HOP_BY_HOP } from './hop-headers.js';
 import { lookupUpstream } from './upstream-lookup.js';
 
 /** The upstream's answer as the hop sees it, before anything of it is copied to the client. */
@@ -48,8 +48,8 @@ export interface UpstreamResponse {
   readonly statusCode: number;
   readonly statusMessage: string;
   /**
-   * Lower-case names; a header the upstream repeated is an array of its values. What the hop leaves here is
-   * what the client gets.
+   * Lower-case names, hop-by-hop headers already left out; a header the upstream repeated is an array of its
+   * values. What the hop leaves here is what the client gets.
    */
   readonly headers: IncomingHttpHeaders;
 }
@@ -297,11 +297,23 @@ class Attempt implements UpstreamAttempt, Dispatcher.DispatchHandler {
   }
 }
 
-/** The answer's raw header lines as an object: names lower-cased, values latin1 (see the file comment). */
+/**
+ * The answer's raw header lines as an object: names lower-cased, values latin1 (see the file comment), and
+ * hop-by-hop headers left out (hop-headers.ts) as they are read rather than deleted after: a deleted key
+ * turns the object into a slow dictionary for every later access, and most upstreams send `Connection` and
+ * `Keep-Alive`.
+ */
 function headersOf(raw: readonly Buffer[]): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
+  let named: string[] | undefined; // what Connection headers list besides the standard hop-by-hop names
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1').toLowerCase();
+    if (RESPONSE_HOP_BY_HOP.has(name)) {
+      if (name === 'connection') {
+        for (const listed of connectionTokens(raw[i + 1]!.toString('latin1'))) if (!RESPONSE_HOP_BY_HOP.has(listed)) (named ??= []).push(listed);
+      }
+      continue;
+    }
     if (name === '__proto__') continue; // not a header anyone sends; would reach the object's prototype
     const value = raw[i + 1]!.toString('latin1');
     const seen = headers[name];
@@ -309,6 +321,7 @@ function headersOf(raw: readonly Buffer[]): IncomingHttpHeaders {
     else if (typeof seen === 'string') headers[name] = [seen, value];
     else seen.push(value);
   }
+  if (named !== undefined) for (const name of named) delete headers[name];
   return headers;
 }
 

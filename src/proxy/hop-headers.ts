@@ -25,22 +25,25 @@ export function stripRequestHeaders(headers: IncomingHttpHeaders): void {
 }
 
 /**
- * Removes hop-by-hop headers from an upstream response before it is copied to the client. Transfer-Encoding
- * goes too: Node frames the body for the client itself (chunked for HTTP/1.1, to the close for HTTP/1.0).
+ * Header names of an upstream's answer that are never copied to the client (forward.ts leaves them out as it
+ * reads the answer), besides those its Connection headers name (connectionTokens). Transfer-Encoding is one:
+ * Node frames the body for the client itself (chunked for HTTP/1.1, to the close for HTTP/1.0).
  */
-export function cleanResponseHeaders(headers: IncomingHttpHeaders): void {
-  const connection = headers.connection;
-  if (connection !== undefined) removeNamed(headers, connection);
-  for (const name of HOP_BY_HOP) delete headers[name];
-  delete headers['transfer-encoding'];
+export const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'transfer-encoding']);
+
+/** The header names a Connection header's value lists (RFC 9110 §7.6.1), lower-cased. */
+export function connectionTokens(connection: string): string[] {
+  const names: string[] = [];
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name !== '') names.push(name);
+  }
+  return names;
 }
 
-/** The headers a Connection header names (RFC 9110 §7.6.1), removed. An answer may repeat the header. */
-function removeNamed(headers: IncomingHttpHeaders, connection: string | string[]): void {
-  for (const token of (typeof connection === 'string' ? connection : connection.join(',')).split(',')) {
-    const name = token.trim().toLowerCase();
-    if (name !== '') delete headers[name];
-  }
+/** The headers a Connection header names, removed. */
+function removeNamed(headers: IncomingHttpHeaders, connection: string): void {
+  for (const name of connectionTokens(connection)) delete headers[name];
 }
 
 /** No Content-Length (or zero) and no Transfer-Encoding: RFC 9112 §6.3, the request ends with its headers. */

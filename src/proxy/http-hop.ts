@@ -5,7 +5,7 @@
  *          → no route: 404 (400 for a target that is not a path or an http(s) URL), nothing forwarded
  *          → no healthy target (all ejected, routing/outlier.ts): 503, nothing forwarded
  *          → attempt: CLIENT span → clean headers, inject trace headers → forward (undici, forward.ts)
- *          → upstream answers: status on the CLIENT span, headers cleaned, body streamed back, each
+ *          → upstream answers: status on the CLIENT span, hop-by-hop headers dropped, body streamed back, each
  *            silence in the body bounded by timeoutMs (then the connection is cut: 'response_stalled')
  *          → or fails: 502 (refused, reset, DNS, TLS) or 504 (no answer within timeoutMs)
  *          → a failed attempt the route retries (proxy/retry.ts) ends its CLIENT span and starts the next
@@ -50,7 +50,7 @@ import { formatTraceParent, headersGetter, listSetter } from '../tracing/propaga
 import { serverLinks, serverParent } from '../tracing/trust.js';
 import { headerAttributes, NO_CAPTURE, redactQuery } from '../tracing/capture.js';
 import type { Forwarder, ForwardHandlers, UpstreamAttempt, UpstreamResponse } from './forward.js';
-import { cleanResponseHeaders, stripRequestHeaders } from './hop-headers.js';
+import { stripRequestHeaders } from './hop-headers.js';
 import type { HopListener } from './hop-record.js';
 import type { HopCounter } from './hop-counter.js';
 import type { InFlightLinks } from './in-flight.js';
@@ -237,8 +237,7 @@ export class HttpHop implements InFlightLinks<HttpHop> {
       return false; // drained by the forwarder; the client sees only the next attempt's answer
     }
     this.answered = true;
-    const headers = response.headers;
-    cleanResponseHeaders(headers);
+    const headers = response.headers; // without hop-by-hop headers (forward.ts)
     // The client gets the upstream's headers, so both spans record the listed ones.
     const responseHeaders = clientSpan.isRecording() ? headerAttributes(this.route!.capture.responseHeaders, headers) : undefined;
     if (responseHeaders !== undefined) {

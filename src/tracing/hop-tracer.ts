@@ -34,6 +34,7 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { SamplingDecision, type ReadableSpan, type Sampler, type SpanProcessor, type TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { IdGenerator } from './id-generator.js';
+import { HopSpanContext, isValidSpanContext } from './span-context.js';
 
 export interface SpanLimits {
   readonly attributeCountLimit: number;
@@ -72,19 +73,19 @@ export function createHopTracer(options: HopTracerOptions): Tracer {
     if (context === undefined) throw new TypeError('hoptrace spans take their parent context explicitly');
     const parentContext = spanOptions.root === true ? trace.deleteSpan(context) : context;
     const parent = trace.getSpanContext(parentContext);
-    const validParent = parent !== undefined && trace.isSpanContextValid(parent) ? parent : undefined;
+    const validParent = parent !== undefined && isValidSpanContext(parent) ? parent : undefined;
     const traceId = validParent?.traceId ?? ids.generateTraceId();
     const spanId = ids.generateSpanId();
     const kind = spanOptions.kind ?? SpanKind.INTERNAL;
     const links = spanOptions.links ?? [];
     const attributes = spanOptions.attributes ?? {};
     const result = sampler.shouldSample(parentContext, traceId, name, kind, attributes, links);
-    const spanContext: SpanContext = {
+    const spanContext = new HopSpanContext(
       traceId,
       spanId,
-      traceFlags: result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      traceState: result.traceState ?? validParent?.traceState,
-    };
+      result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      result.traceState ?? validParent?.traceState,
+    );
     if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
     const span = new HopSpan(shared, name, kind, spanContext, validParent, spanOptions.startTime);
     span.setAttributes(attributes);

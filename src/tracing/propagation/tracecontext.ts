@@ -18,7 +18,6 @@ import {
   type Context,
   createContextKey,
   ROOT_CONTEXT,
-  isSpanContextValid,
   type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
@@ -29,6 +28,7 @@ import {
 import { isTracingSuppressed, parseTraceParent, TRACE_PARENT_HEADER, TRACE_STATE_HEADER } from '@opentelemetry/core';
 import { parseTraceState } from './tracestate.js';
 import { EMPTY_CONTEXT } from '../context.js';
+import { isValidSpanContext } from '../span-context.js';
 
 export { TRACE_PARENT_HEADER, TRACE_STATE_HEADER };
 
@@ -55,7 +55,7 @@ export function outgoingTraceFlags(context: Context, spanContext: SpanContext): 
 /** `00-<trace id>-<span id>-<flags>` for the active span of `context`; the form of traceparent and traceresponse. */
 export function formatTraceParent(context: Context): string | undefined {
   const spanContext = trace.getSpanContext(context);
-  if (spanContext === undefined || !isSpanContextValid(spanContext)) return undefined;
+  if (spanContext === undefined || !isValidSpanContext(spanContext)) return undefined;
   return `00-${spanContext.traceId}-${spanContext.spanId}-${FLAGS_HEX[outgoingTraceFlags(context, spanContext)]}`;
 }
 
