@@ -1,7 +1,7 @@
 /**
  * createApp(config) → { start(), reload(config), close() }: the one place the modules are wired.
  *
- * The app owns what outlives a config (the listening sockets, the upstream agents, the span store) and
+ * The app owns what outlives a config (the listening sockets, the upstream connection pools, the span store) and
  * builds what a config decides (route table, tracers, exporters) as one HopRuntime that a reload replaces
  * with a single reference swap. Hops keep the runtime they started on; when a reload replaces the exporters,
  * the old ones are shut down (flushing their queue) only once the old runtime's last hop has ended, or after
