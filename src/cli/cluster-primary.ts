@@ -98,8 +98,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`listening proxy=${proxy} admin=${admin}\n`);
-
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     logger.warn({ worker: worker.id, code, signal }, 'worker exited; starting another');
@@ -152,6 +150,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   process.on('SIGHUP', () => {
     if (!stopping) void reloader.reload('SIGHUP');
   });
+  // Ready only once the signals are ours (see main.ts).
+  process.stdout.write(`listening proxy=${proxy} admin=${admin}\n`);
 
   /** Forks a worker; resolves with its proxy address once it listens, rejects if it exits first. */
   function startWorker(): Promise<string> {

@@ -126,7 +126,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`listening proxy=${addresses.proxy} admin=${addresses.admin}\n`);
   const reloader = createReloader(path, config, app, logger);
 
   let stopping = false;
@@ -155,6 +154,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGHUP', () => {
     if (!stopping) void reloader.reload('SIGHUP');
   });
+  // Ready only once the signals are ours: a supervisor that reloads as soon as it reads this line must not
+  // meet SIGHUP's default action, which ends the process.
+  process.stdout.write(`listening proxy=${addresses.proxy} admin=${addresses.admin}\n`);
 }
 
 function printLines(lines: readonly string[]): void {
