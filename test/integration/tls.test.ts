@@ -118,6 +118,24 @@ describe('HTTPS upstreams', () => {
     expect(upstream.requests[0]!.headers.host).toBe('shop.example.com');
   });
 
+  it('keeps one upstream connection for requests whose Host headers differ', async () => {
+    const pki = createTestPki();
+    const ports: number[] = [];
+    const upstream = await startHttpsUpstream(pki.issue('upstream'), (req, res) => {
+      ports.push(req.socket.remotePort!);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+    const proxy = await startProxy({
+      routes: [{ name: 'billing', upstream: `https://localhost:${upstream.port}`, upstreamCa: pki.caPath }],
+    });
+
+    for (const host of ['a.example', 'b.example', 'c.example']) expect((await get(`${proxy.url}/billing`, { host })).status).toBe(200);
+
+    // The TLS server name is the target's, so a new Host header is no reason for a new connection.
+    expect(upstream.requests.map((request) => request.servername)).toEqual(['localhost', 'localhost', 'localhost']);
+    expect(new Set(ports).size).toBe(1);
+  });
+
   it('checks an upstream addressed by IP against that IP, sending no SNI', async () => {
     const pki = createTestPki();
     const upstream = await startHttpsUpstream(pki.issue('upstream'));
