@@ -1,6 +1,10 @@
 /**
  * The process log: JSON lines on stderr through pino, written asynchronously so logging never blocks the
  * event loop. stdout is kept for the `listening …` line and the console exporter.
+ *
+ * What a destination still holds at exit, pino writes with sonic-boom's flushSync; package.json overrides
+ * pino's sonic-boom 4 with 5, whose flushSync gives up on a write that fails with EPIPE instead of retrying it
+ * forever (a process whose output went to a pipe that was closed never exited). README "Versions".
  */
 import { pino, type Logger } from 'pino';
 

@@ -10,6 +10,13 @@
  * asynchronous sonic-boom destination, so a slow disk or a full pipe never blocks the event loop; what it
  * cannot take is held up to a cap and then dropped and counted, never buffered without bound (SPEC §5).
  *
+ * Lines are written in batches, as nginx's `access_log … buffer= flush=` does: once 8 KiB have gathered,
+ * and otherwise every 100 ms, so a line reaches its destination at most a tenth of a second after its
+ * request ends. Written as they came (sonic-boom's default), lines gather only while a write is in flight:
+ * at full load that made a write per ~12 lines already, but at half of it (4,500 requests/s, 100% sampling
+ * with Zipkin export) the log cost 0.71 write system calls per request, each a round trip through libuv's
+ * thread pool; in batches, 0.08 (/proc/<pid>/io, the proxy's own socket writes, 2.01 per request, taken off).
+ *
  * One log belongs to one config. `open()` does the I/O (a reload opens the next log before it swaps, so a
  * path that cannot be opened rejects the reload); `close()` waits for the requests that started under
  * this log to be written, then flushes and releases the destination.
@@ -39,6 +46,10 @@ export interface AccessLogOptions {
 
 /** What the destination may hold while the disk or pipe is slow: at ~300 bytes a line, ~28 000 lines. */
 export const ACCESS_LOG_BUFFER_BYTES = 8 * 1024 * 1024;
+/** Lines gathered before a write. */
+export const ACCESS_LOG_BATCH_BYTES = 8 * 1024;
+/** The longest a line waits for its batch. */
+export const ACCESS_LOG_FLUSH_MS = 100;
 
 const STANDARD_STREAMS: Readonly<Record<string, number>> = { stdout: 1, stderr: 2 };
 
@@ -60,7 +71,10 @@ export function createAccessLog(config: AccessLogConfig, options: AccessLogOptio
       destination = openDestination(config.destination);
       if (options.onDrop !== undefined) destination.on('drop', options.onDrop);
       destination.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EPIPE') broken = true; // pino stops writing to a closed pipe; so do we
+        if (error.code === 'EPIPE') {
+          if (broken) return; // the periodic flush meets the closed pipe again; it was told once
+          broken = true; // pino stops writing to a closed pipe; so do we
+        }
         options.onError?.(error);
       });
       logger = pino(
@@ -130,7 +144,13 @@ function openDestination(where: string): Destination {
       throw new AccessLogOpenError(`accessLog.destination: cannot open ${path}: ${reason}`, { cause });
     }
   }
-  return pino.destination({ dest: fd, sync: false, maxLength: ACCESS_LOG_BUFFER_BYTES });
+  return pino.destination({
+    dest: fd,
+    sync: false,
+    maxLength: ACCESS_LOG_BUFFER_BYTES,
+    minLength: ACCESS_LOG_BATCH_BYTES,
+    periodicFlush: ACCESS_LOG_FLUSH_MS,
+  });
 }
 
 /** Writes what is buffered and closes the file (stdout and stderr stay open); resolves when done. */

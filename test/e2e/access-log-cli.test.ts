@@ -2,10 +2,16 @@
  * The access log through the real CLI: on stdout by default, after the `listening` line, every line
  * written before the process exits; and a file that cannot be opened stops the start.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, startCli, writeConfig } from '../helpers/cli.js';
+import { BIN, runCli, startCli, writeConfig } from '../helpers/cli.js';
 import { plainRequest, type PlainResponse } from '../helpers/plain-request.js';
 import { startUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 type AccessLine = Record<string, unknown> & { trace_id: string; span_id: string };
 
@@ -32,6 +38,42 @@ describe('access log from the CLI', () => {
       expect(line).toMatchObject({ route: 'web', service: 'hoptrace', status: 200, upstream: upstream.url, error: null });
     });
   });
+
+  it('writes lines in batches, each line within a fraction of a second when the traffic stops', async () => {
+    const upstream = await startUpstream();
+    const cli = await startCli(writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', routes: [{ name: 'web', upstream: upstream.url }] }), {}, ['--workers', '1']);
+    // Each 'data' event is what one read of the pipe found: one per write when lines are written as they come.
+    let reads = 0;
+    cli.child.stdout!.on('data', () => (reads += 1));
+    const count = 40;
+    for (let i = 0; i < count; i += 1) expect((await plainRequest(`http://${cli.proxy}/r${i}`)).status).toBe(200);
+    const sentAt = Date.now();
+    // No more traffic: the periodic flush alone must bring the last lines out.
+    await waitFor(() => (cli.stdout().split('\n').filter((line) => line.startsWith('{')).length === count ? true : undefined), 5_000, 'every access line');
+    expect(Date.now() - sentAt).toBeLessThan(2_000);
+    expect(reads).toBeLessThanOrEqual(10);
+  });
+
+  it('exits on SIGTERM when the reader of its output has gone, as in `hoptrace | head -n 3`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoptrace-head-'));
+    // Only the process log writes at shutdown (stderr, joined to stdout below): the drain's "draining", then
+    // its "stopped" a moment later.
+    const config = writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { enabled: false }, routes: [] });
+    // `timeout` sends SIGTERM after 3 s, and SIGKILL 5 s later to a process that is still there; head leaves
+    // after the third line, the drain's "draining", so the last line ("stopped") meets a closed pipe at exit.
+    // With sonic-boom 4, pino's flush at exit retried that failed write forever: the process never ended.
+    const script = `{ timeout --preserve-status -k 5 3 "${process.execPath}" "${BIN}" --config "${config}" --workers 1 2>&1; echo $? > "${join(dir, 'status')}"; } | head -n 3`;
+    const shell = spawn('sh', ['-c', script], { env: { PATH: process.env.PATH, HOPTRACE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let seen = '';
+    shell.stdout!.setEncoding('utf8').on('data', (chunk: string) => (seen += chunk));
+    await once(shell, 'exit');
+    expect(seen).toContain('"msg":"draining"');
+    // The shell waits for the whole pipeline, so the status is written by now, unless the kill took the
+    // subshell with it.
+    const statusFile = join(dir, 'status');
+    const status = existsSync(statusFile) ? readFileSync(statusFile, 'utf8').trim() : 'none: killed';
+    expect(status, 'exit status of hoptrace (137 or none: it had to be killed)').toBe('0');
+  }, 20_000);
 
   it('refuses to start when its file cannot be opened', async () => {
     const run = runCli(['--config', writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { destination: '/nonexistent-hoptrace-dir/a.log' }, routes: [] })]);
