@@ -26,6 +26,8 @@ export interface SendOptions {
   path?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Gives up on an answer after this long: rejects with code `NO_ANSWER` and closes the connection. */
+  timeoutMs?: number;
 }
 
 /** One request on its own connection (`connection: close`); rejects if the connection breaks. */
@@ -43,6 +45,9 @@ export function send(baseUrl: string, options: SendOptions = {}): Promise<Reply>
       },
     );
     req.on('error', reject);
+    if (options.timeoutMs !== undefined) {
+      req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: 'NO_ANSWER' })));
+    }
     req.end(options.body);
   });
 }
