@@ -4,7 +4,7 @@
  *
  * What a destination still holds at exit, pino writes with sonic-boom's flushSync; package.json overrides
  * pino's sonic-boom 4 with 5, whose flushSync gives up on a write that fails with EPIPE instead of retrying it
- * forever (a process whose output went to a pipe that was closed never exited). README "Versions".
+ * forever (a process whose output went to a pipe that had been closed could hang at exit). README "Versions".
  */
 import { pino, type Logger } from 'pino';
 
