@@ -59,10 +59,11 @@ describe('access log from the CLI', () => {
     // Only the process log writes at shutdown (stderr, joined to stdout below): the drain's "draining", then
     // its "stopped" a moment later.
     const config = writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { enabled: false }, routes: [] });
-    // `timeout` sends SIGTERM after 3 s, and SIGKILL 5 s later to a process that is still there; head leaves
-    // after the third line, the drain's "draining", so the last line ("stopped") meets a closed pipe at exit.
+    // `timeout` sends SIGTERM after 8 s (time to start under a loaded test run), and SIGKILL 5 s later to a
+    // process that is still there; head leaves after the third line, the drain's "draining", so the last
+    // line ("stopped") meets a closed pipe at exit.
     // With sonic-boom 4, pino's flush at exit retried that failed write forever: the process never ended.
-    const script = `{ timeout --preserve-status -k 5 3 "${process.execPath}" "${BIN}" --config "${config}" --workers 1 2>&1; echo $? > "${join(dir, 'status')}"; } | head -n 3`;
+    const script = `{ timeout --preserve-status -k 5 8 "${process.execPath}" "${BIN}" --config "${config}" --workers 1 2>&1; echo $? > "${join(dir, 'status')}"; } | head -n 3`;
     const shell = spawn('sh', ['-c', script], { env: { PATH: process.env.PATH, HOPTRACE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
     let seen = '';
     shell.stdout!.setEncoding('utf8').on('data', (chunk: string) => (seen += chunk));
@@ -73,7 +74,7 @@ describe('access log from the CLI', () => {
     const statusFile = join(dir, 'status');
     const status = existsSync(statusFile) ? readFileSync(statusFile, 'utf8').trim() : 'none: killed';
     expect(status, 'exit status of hoptrace (137 or none: it had to be killed)').toBe('0');
-  }, 20_000);
+  }, 30_000);
 
   it('refuses to start when its file cannot be opened', async () => {
     const run = runCli(['--config', writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { destination: '/nonexistent-hoptrace-dir/a.log' }, routes: [] })]);
