@@ -11,8 +11,8 @@
  * cannot take is held up to a cap and then dropped and counted, never buffered without bound (SPEC §5).
  *
  * Lines are written in batches, as nginx's `access_log … buffer= flush=` does: once 3 KiB have gathered
- * (a write takes whole lines, 4 KiB at most), and otherwise every 100 ms, so a line reaches its destination at most a tenth of a second after its
- * request ends. Written as they came (sonic-boom's default), lines gather only while a write is in flight:
+ * (a write takes whole lines, 4 KiB at most), and otherwise every 100 ms, so a line reaches its destination
+ * at most a tenth of a second after its request ends. Written as they came (sonic-boom's default), lines gather only while a write is in flight:
  * at full load that made a write per ~12 lines already, but at half of it (4,500 requests/s, 100% sampling
  * with Zipkin export) the log cost 0.71 write system calls per request, each a round trip through libuv's
  * thread pool; in batches, 0.20 (0.08 with 8 KiB batches, whose writes a full pipe could split; /proc/<pid>/io,

@@ -8,6 +8,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { INCOMING_TRACE_HEADERS, TRACE_RESPONSE_HEADER } from '../tracing/attributes.js';
 import { FORWARDED_HEADER_NAMES, forwardedValues } from './forwarded-headers.js';
+import { connectionTokens } from './hop-headers.js';
 
 export const SEC_WEBSOCKET_KEY_HEADER = 'sec-websocket-key';
 export const SEC_WEBSOCKET_VERSION_HEADER = 'sec-websocket-version';
@@ -37,7 +38,7 @@ export type HandshakeHeaders = Record<string, string>;
  */
 export function upstreamHandshakeHeaders(req: IncomingMessage, keepWebSocketHeaders: boolean): HandshakeHeaders {
   const from = req.headers;
-  const named = connectionTokens(from.connection);
+  const named = namedByConnection(from.connection);
   const headers: HandshakeHeaders = {};
   for (const name in from) {
     const value = from[name];
@@ -60,7 +61,7 @@ export function upstreamHandshakeHeaders(req: IncomingMessage, keepWebSocketHead
  * With `handshakeToo` false the 101's own handshake headers are removed as well, for `ws` to write its own.
  */
 export function upstreamResponseHeaders(res: IncomingMessage, handshakeToo: boolean): Array<[string, string]> {
-  const named = connectionTokens(res.headers.connection);
+  const named = namedByConnection(res.headers.connection);
   const raw = res.rawHeaders;
   const kept: Array<[string, string]> = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -110,12 +111,7 @@ export function offersPerMessageDeflate(headers: IncomingHttpHeaders): boolean {
   return value.split(',').some((offer) => offer.split(';')[0]!.trim().toLowerCase() === PERMESSAGE_DEFLATE);
 }
 
-function connectionTokens(connection: string | undefined): Set<string> {
-  const names = new Set<string>();
-  if (connection === undefined) return names;
-  for (const token of connection.split(',')) {
-    const name = token.trim().toLowerCase();
-    if (name !== '') names.add(name);
-  }
-  return names;
+/** The names a Connection header lists, as a set. */
+function namedByConnection(connection: string | undefined): Set<string> {
+  return new Set(connection === undefined ? [] : connectionTokens(connection));
 }
