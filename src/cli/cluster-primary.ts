@@ -4,6 +4,8 @@
  * spans themselves, and send the store's share to the primary over IPC (cluster/span-relay.ts).
  *
  * - The `listening proxy=… admin=…` line is printed once, by the primary, when every worker listens.
+ * - Workers' stdout and stderr are pipes to the primary, which writes them on as whole lines
+ *   (cluster/output-relay.ts).
  * - /metrics sums the primary's metrics and every worker's (prom-client's AggregatorRegistry rules).
  * - SIGTERM/SIGINT: each worker drains and flushes its spans, then the primary closes and exits 0; a
  *   second signal exits at once. SIGHUP: the primary checks the file, then each worker reloads it.
@@ -14,6 +16,7 @@ import type { App } from '../app.js';
 import type { HopConfig } from '../config/index.js';
 import type { MetricsJson } from '../metrics/registry.js';
 import { isHoptraceMessage, type PrimaryMessage, type WorkerMessage } from '../cluster/messages.js';
+import { createOutputRelay } from '../cluster/output-relay.js';
 import type { Logger } from '../log.js';
 import { explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
@@ -34,7 +37,12 @@ export interface PrimaryOptions {
 
 export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const { path, logger, workers: count } = options;
-  cluster.setupPrimary({ serialization: 'advanced' });
+  // Workers' stdout and stderr come through the primary, whole lines at a time (cluster/output-relay.ts).
+  cluster.setupPrimary({ serialization: 'advanced', stdio: ['inherit', 'pipe', 'pipe', 'ipc'] });
+  const stdout = createOutputRelay(1);
+  const stderr = createOutputRelay(2);
+  /** Every worker's output streams, ended or not: the primary exits only after they have all ended. */
+  const outputs: Promise<void>[] = [];
   const pendingMetrics = new Map<number, (metrics: MetricsJson) => void>();
   let nextMetricsId = 0;
   let stopping = false;
@@ -125,9 +133,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       if (listening.has(worker)) send(worker, { type: 'hoptrace:stop' });
       else worker.process.kill('SIGTERM');
     }
-    // Workers flush their spans to the store before they exit, so the store closes last.
+    // Workers flush their spans to the store before they exit, so the store closes last; their output is
+    // written before the primary's last line.
     Promise.all(exits)
-      .then(() => app.close())
+      .then(() => Promise.all([app.close(), ...outputs]))
+      .then(() => Promise.all([stdout.flush(), stderr.flush()]))
       .then(
         () => {
           logger.info('stopped');
@@ -156,6 +166,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   /** Forks a worker; resolves with its proxy address once it listens, rejects if it exits first. */
   function startWorker(): Promise<string> {
     const worker = cluster.fork();
+    outputs.push(stdout.relay(worker.process.stdout!), stderr.relay(worker.process.stderr!));
     return new Promise((resolve, reject) => {
       const onMessage = (message: unknown): void => {
         if (!isHoptraceMessage<WorkerMessage>(message) || message.type !== 'hoptrace:listening') return;

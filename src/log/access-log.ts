@@ -10,13 +10,19 @@
  * asynchronous sonic-boom destination, so a slow disk or a full pipe never blocks the event loop; what it
  * cannot take is held up to a cap and then dropped and counted, never buffered without bound (SPEC §5).
  *
- * Lines are written in batches, as nginx's `access_log … buffer= flush=` does: once 3 KiB have gathered
- * (a write takes whole lines, 4 KiB at most), and otherwise every 100 ms, so a line reaches its destination
- * at most a tenth of a second after its request ends. Written as they came (sonic-boom's default), lines gather only while a write is in flight:
+ * Lines are written in batches, as nginx's `access_log … buffer= flush=` does: once 3 KiB have gathered,
+ * and otherwise every 100 ms, so a line reaches its destination at most a tenth of a second after its
+ * request ends. Written as they came (sonic-boom's default), lines gather only while a write is in flight:
  * at full load that made a write per ~12 lines already, but at half of it (4,500 requests/s, 100% sampling
  * with Zipkin export) the log cost 0.71 write system calls per request, each a round trip through libuv's
- * thread pool; in batches, 0.20 (0.08 with 8 KiB batches, whose writes a full pipe could split; /proc/<pid>/io,
- * the proxy's own socket writes, 2.01 per request, taken off).
+ * thread pool; in batches, 0.20 (/proc/<pid>/io, the proxy's own socket writes, 2.01 per request, taken off).
+ *
+ * A write takes up to 64 KiB. One write is in flight at a time, and under full load its completion waits
+ * for the event loop's next turn, a few milliseconds with 64 connections busy: a write size of 4 KiB
+ * capped the log at ~1.3 MB/s here, below the ~2.5 MB/s of lines at 8,000 requests/s, so the buffer
+ * filled to its cap and lines were dropped. A write that large to a pipe can be split when the pipe is
+ * full; with `--workers N` no two processes share a pipe, as each worker's stdout and stderr go through
+ * the primary (cluster/output-relay.ts).
  *
  * One log belongs to one config. `open()` does the I/O (a reload opens the next log before it swaps, so a
  * path that cannot be opened rejects the reload); `close()` waits for the requests that started under
@@ -47,12 +53,8 @@ export interface AccessLogOptions {
 
 /** What the destination may hold while the disk or pipe is slow: at ~300 bytes a line, ~28 000 lines. */
 export const ACCESS_LOG_BUFFER_BYTES = 8 * 1024 * 1024;
-/**
- * The most one write takes: PIPE_BUF on Linux. A write to a pipe up to this size is never split, so with
- * several workers (or the console exporter) on one stdout pipe, lines from different writers never
- * interleave, even when the pipe is full; a larger write can be cut short and continued after another's.
- */
-export const ACCESS_LOG_WRITE_BYTES = 4096;
+/** The most one write takes (see above). */
+export const ACCESS_LOG_WRITE_BYTES = 64 * 1024;
 /** Lines gathered before a write (sonic-boom wants it below the write size). */
 export const ACCESS_LOG_BATCH_BYTES = 3 * 1024;
 /** The longest a line waits for its batch. */

@@ -39,6 +39,40 @@ describe('access log from the CLI', () => {
     });
   });
 
+  it('keeps every line whole with several workers, on a stdout pipe that fills up', async () => {
+    const upstream = await startUpstream();
+    const dir = mkdtempSync(join(tmpdir(), 'hoptrace-pipe-'));
+    const config = writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', routes: [{ name: 'web', upstream: upstream.url }] });
+    // A real pipe, as in `hoptrace | cat` (a child's stdio from Node is a socket pair, which does not cut
+    // writes of this size in two).
+    const pidFile = join(dir, 'pid');
+    const script = `{ "${process.execPath}" "${BIN}" --config "${config}" --workers 2 & echo $! > "${pidFile}"; wait; } | dd bs=4096 status=none`;
+    const shell = spawn('sh', ['-c', script], { env: { PATH: process.env.PATH, HOPTRACE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    shell.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    try {
+      const [, proxy] = await waitFor(() => /listening proxy=(\S+)/.exec(out) ?? undefined, 20_000, 'the listening line');
+      // Not read for a while (twice), the pipe fills and each worker's batch (up to 64 KiB) waits in
+      // write(). Two workers writing to the pipe would then each write what fits as dd frees a page,
+      // cutting lines in two; as each worker's output goes through the primary, whole lines come out.
+      const count = 4_000;
+      for (let sent = 0; sent < count; sent += 50) {
+        if (sent % 2_000 === 0) shell.stdout!.pause();
+        await Promise.all(Array.from({ length: 50 }, (_, i) => plainRequest(`http://${proxy}/item/${sent + i}`)));
+        if ((sent + 50) % 2_000 === 0) shell.stdout!.resume();
+      }
+      const written = (): string[] => out.split('\n').filter((line) => line !== '' && !line.startsWith('listening '));
+      await waitFor(() => (written().length >= count ? true : undefined), 10_000, 'a line for every request');
+
+      const paths = written().map((line) => String((JSON.parse(line) as AccessLine).path));
+      expect(new Set(paths).size).toBe(count);
+      expect(paths.filter((path) => path.startsWith('/item/'))).toHaveLength(count);
+    } finally {
+      if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+      await once(shell, 'exit');
+    }
+  }, 60_000);
+
   it('writes lines in batches, each line within a fraction of a second when the traffic stops', async () => {
     const upstream = await startUpstream();
     const cli = await startCli(writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', routes: [{ name: 'web', upstream: upstream.url }] }), {}, ['--workers', '1']);
