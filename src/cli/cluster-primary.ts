@@ -8,7 +8,7 @@
  *   (cluster/output-relay.ts).
  * - /metrics sums the primary's metrics and every worker's (prom-client's AggregatorRegistry rules).
  * - SIGTERM/SIGINT: each worker drains and flushes its spans, then the primary closes and exits 0; a
- *   second signal exits at once. SIGHUP: the primary checks the file, then each worker reloads it.
+ *   later signal exits at once (stop-signals.ts). SIGHUP: the primary checks the file, then each worker reloads it.
  * - A worker that dies is replaced; one that cannot start makes the whole start fail (exit 1).
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -20,6 +20,7 @@ import { createOutputRelay } from '../cluster/output-relay.js';
 import type { Logger } from '../log.js';
 import { explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
+import { onStopSignals } from './stop-signals.js';
 
 /** A worker that does not answer a metrics request within this is left out of that scrape. */
 const METRICS_TIMEOUT_MS = 2_000;
@@ -116,41 +117,41 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     }, wait).unref();
   });
 
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
+  onStopSignals({
+    drain: (signal) => {
+      stopping = true;
+      reloader.close();
+      app.markDraining();
+      logger.info({ signal, workers: live().length }, 'draining');
+      const exits = live().map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+      for (const worker of live()) {
+        // One still starting has nothing to drain, and may not listen for messages yet.
+        if (listening.has(worker)) send(worker, { type: 'hoptrace:stop' });
+        else worker.process.kill('SIGTERM');
+      }
+      // Workers flush their spans to the store before they exit, so the store closes last; their output is
+      // written before the primary's last line.
+      Promise.all(exits)
+        .then(() => Promise.all([app.close(), ...outputs]))
+        .then(() => Promise.all([stdout.flush(), stderr.flush()]))
+        .then(
+          () => {
+            logger.info('stopped');
+            logger.flush(() => process.exit(0));
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'error while stopping');
+            logger.flush(() => process.exit(1));
+          },
+        );
+    },
+    exitNow: (signal) => {
       logger.warn({ signal }, 'second signal: exiting at once');
       for (const worker of live()) worker.process.kill('SIGKILL');
       logger.flush();
       process.exit(1);
-    }
-    stopping = true;
-    reloader.close();
-    app.markDraining();
-    logger.info({ signal, workers: live().length }, 'draining');
-    const exits = live().map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
-    for (const worker of live()) {
-      // One still starting has nothing to drain, and may not listen for messages yet.
-      if (listening.has(worker)) send(worker, { type: 'hoptrace:stop' });
-      else worker.process.kill('SIGTERM');
-    }
-    // Workers flush their spans to the store before they exit, so the store closes last; their output is
-    // written before the primary's last line.
-    Promise.all(exits)
-      .then(() => Promise.all([app.close(), ...outputs]))
-      .then(() => Promise.all([stdout.flush(), stderr.flush()]))
-      .then(
-        () => {
-          logger.info('stopped');
-          logger.flush(() => process.exit(0));
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while stopping');
-          logger.flush(() => process.exit(1));
-        },
-      );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+    },
+  });
   // The primary reloads first (the file, the certificates, the access log) through the same reloader as a
   // single process, SIGHUP and `watch: true` alike: what it rejects, every worker would, so it is reported
   // once and the workers keep running the old config without being asked.

@@ -1,6 +1,6 @@
 /**
  * The command line (SPEC §1): argv, `--check`, exit codes, and signals. SIGTERM/SIGINT drain and exit 0
- * (a second one exits at once); SIGHUP, and a change of the file with `watch: true`, reload the config,
+ * (a later one exits at once, a repeat within a quarter of a second is the same one: stop-signals.ts); SIGHUP, and a change of the file with `watch: true`, reload the config,
  * keeping the old one if the new one is invalid (reload.ts).
  */
 import cluster from 'node:cluster';
@@ -17,6 +17,7 @@ import { runWorker } from './cluster-worker.js';
 import { reportConfigError } from './config-report.js';
 import { explainBadArguments, explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
+import { onStopSignals } from './stop-signals.js';
 import { tuneV8 } from './v8-tuning.js';
 
 const USAGE = `Usage: hoptrace [--config routes.json] [--check] [--workers N]
@@ -129,28 +130,28 @@ export async function main(argv: readonly string[]): Promise<void> {
   const reloader = createReloader(path, config, app, logger);
 
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
+  onStopSignals({
+    drain: (signal) => {
+      stopping = true;
+      reloader.close();
+      logger.info({ signal }, 'draining');
+      app.close().then(
+        () => {
+          logger.info('stopped');
+          logger.flush(() => process.exit(0));
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while stopping');
+          logger.flush(() => process.exit(1));
+        },
+      );
+    },
+    exitNow: (signal) => {
       logger.warn({ signal }, 'second signal: exiting at once');
       logger.flush();
       process.exit(1);
-    }
-    stopping = true;
-    reloader.close();
-    logger.info({ signal }, 'draining');
-    app.close().then(
-      () => {
-        logger.info('stopped');
-        logger.flush(() => process.exit(0));
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        logger.flush(() => process.exit(1));
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+    },
+  });
   process.on('SIGHUP', () => {
     if (!stopping) void reloader.reload('SIGHUP');
   });
