@@ -20,7 +20,7 @@ import { createOutputRelay } from '../cluster/output-relay.js';
 import type { Logger } from '../log.js';
 import { explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
-import { onStopSignals } from './stop-signals.js';
+import { exitAtOnce, exitWhenClosed, onStopSignals } from './stop-signals.js';
 
 /** A worker that does not answer a metrics request within this is left out of that scrape. */
 const METRICS_TIMEOUT_MS = 2_000;
@@ -131,25 +131,14 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       }
       // Workers flush their spans to the store before they exit, so the store closes last; their output is
       // written before the primary's last line.
-      Promise.all(exits)
+      const closing = Promise.all(exits)
         .then(() => Promise.all([app.close(), ...outputs]))
-        .then(() => Promise.all([stdout.flush(), stderr.flush()]))
-        .then(
-          () => {
-            logger.info('stopped');
-            logger.flush(() => process.exit(0));
-          },
-          (error: unknown) => {
-            logger.error({ err: error }, 'error while stopping');
-            logger.flush(() => process.exit(1));
-          },
-        );
+        .then(() => Promise.all([stdout.flush(), stderr.flush()]));
+      exitWhenClosed(logger, closing);
     },
     exitNow: (signal) => {
-      logger.warn({ signal }, 'second signal: exiting at once');
       for (const worker of live()) worker.process.kill('SIGKILL');
-      logger.flush();
-      process.exit(1);
+      exitAtOnce(logger, signal);
     },
   });
   // The primary reloads first (the file, the certificates, the access log) through the same reloader as a

@@ -17,7 +17,7 @@ import { runWorker } from './cluster-worker.js';
 import { reportConfigError } from './config-report.js';
 import { explainBadArguments, explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
-import { onStopSignals } from './stop-signals.js';
+import { exitAtOnce, exitWhenClosed, onStopSignals } from './stop-signals.js';
 import { tuneV8 } from './v8-tuning.js';
 
 const USAGE = `Usage: hoptrace [--config routes.json] [--check] [--workers N]
@@ -135,22 +135,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       stopping = true;
       reloader.close();
       logger.info({ signal }, 'draining');
-      app.close().then(
-        () => {
-          logger.info('stopped');
-          logger.flush(() => process.exit(0));
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while stopping');
-          logger.flush(() => process.exit(1));
-        },
-      );
+      exitWhenClosed(logger, app.close());
     },
-    exitNow: (signal) => {
-      logger.warn({ signal }, 'second signal: exiting at once');
-      logger.flush();
-      process.exit(1);
-    },
+    exitNow: (signal) => exitAtOnce(logger, signal),
   });
   process.on('SIGHUP', () => {
     if (!stopping) void reloader.reload('SIGHUP');

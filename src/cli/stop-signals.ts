@@ -7,6 +7,8 @@
  * process whose first delivery was already taken sees both. Taken as a second request, that made
  * `timeout 60 hoptrace …` exit 1 without draining, in about a third of the runs on a loaded machine.
  */
+import type { Logger } from '../log.js';
+
 export const STOP_REPEAT_MS = 250;
 
 export interface StopHandlers {
@@ -34,4 +36,25 @@ export function onStopSignals(handlers: StopHandlers, now: () => number = () => 
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   };
+}
+
+/** The end of a drain: exits 0 once `closing` resolves, 1 if it rejects, each after its last log line is written. */
+export function exitWhenClosed(logger: Logger, closing: Promise<unknown>): void {
+  closing.then(
+    () => {
+      logger.info('stopped');
+      logger.flush(() => process.exit(0));
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'error while stopping');
+      logger.flush(() => process.exit(1));
+    },
+  );
+}
+
+/** A later stop signal: exits 1 now, without waiting for the drain. */
+export function exitAtOnce(logger: Logger, signal: NodeJS.Signals): never {
+  logger.warn({ signal }, 'second signal: exiting at once');
+  logger.flush();
+  process.exit(1);
 }
