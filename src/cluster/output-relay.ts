@@ -10,6 +10,11 @@
  * writes whole lines, several to a write while they fit in PIPE_BUF, so a line of up to 4 KiB is never
  * split even next to the primary's own log.
  *
+ * The cost is the primary's: with 2 workers at full load (~9,000 requests/s, a line each) it used 1.3–1.45 s
+ * of CPU in 8 s against 0.44 s without the relay, ~12 µs a line, much of it garbage collection of the
+ * Buffers read and written; 64 KiB writes on stdout did not change it. The workers' requests/s were the
+ * same within the noise.
+ *
  * Like the access log, it never blocks and never buffers without bound: while the caller does not read,
  * the relay holds up to RELAY_BUFFER_BYTES and stops reading the workers' pipes (their own logs then
  * hold and drop, and count it); once the caller's end is closed (EPIPE), what comes is read and discarded.
