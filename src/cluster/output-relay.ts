@@ -10,9 +10,9 @@
  * writes whole lines, several to a write while they fit in PIPE_BUF, so a line of up to 4 KiB is never
  * split even next to the primary's own log.
  *
- * The cost is the primary's: with 2 workers at full load (~9,000 requests/s, a line each) it used 1.3–1.45 s
- * of CPU in 8 s against 0.44 s without the relay, ~12 µs a line, much of it garbage collection of the
- * Buffers read and written; 64 KiB writes on stdout did not change it. The workers' requests/s were the
+ * The cost is the primary's: with 2 workers at full load (~9,000 requests/s, a line each) it used 1.45–1.5 s
+ * of CPU in 8 s against 0.42–0.44 s without the relay, ~14 µs a line, much of it garbage collection of the
+ * Buffers read and written; 64 KiB writes on stdout changed it little. The workers' requests/s were the
  * same within the noise.
  *
  * Like the access log, it never blocks and never buffers without bound: while the caller does not read,
