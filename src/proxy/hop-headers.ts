@@ -16,7 +16,7 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'upgrade'] a
  */
 export function stripRequestHeaders(headers: IncomingHttpHeaders): void {
   const connection = headers.connection;
-  if (connection !== undefined) removeNamed(headers, connection);
+  if (connection !== undefined) removeConnectionNamed(headers, connection);
   for (const name of HOP_BY_HOP) delete headers[name];
   // TE may only say "trailers" past the first hop.
   const te = headers.te;
@@ -41,8 +41,8 @@ export function connectionTokens(connection: string): string[] {
   return names;
 }
 
-/** The headers a Connection header names, removed. */
-function removeNamed(headers: IncomingHttpHeaders, connection: string): void {
+/** The headers a Connection header's value (`connection`) names, removed from `headers` in place. */
+export function removeConnectionNamed(headers: IncomingHttpHeaders, connection: string): void {
   for (const name of connectionTokens(connection)) delete headers[name];
 }
 

@@ -9,7 +9,7 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { UpgradeUnsupportedError } from '../errors.js';
-import { connectionTokens } from './hop-headers.js';
+import { removeConnectionNamed } from './hop-headers.js';
 import { endWithResponse } from './raw-response.js';
 
 export function servePlainUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, onRequest: (req: IncomingMessage, res: ServerResponse) => void): void {
@@ -30,7 +30,7 @@ export function servePlainUpgrade(req: IncomingMessage, socket: Socket, head: Bu
 
 /** The request as if it had never asked: without Upgrade and what Connection names; the answer closes the connection. */
 function forgetUpgrade(req: IncomingMessage): void {
-  for (const name of connectionTokens(req.headers.connection ?? '')) delete req.headers[name];
+  removeConnectionNamed(req.headers, req.headers.connection ?? '');
   delete req.headers.upgrade;
   delete req.headers.connection;
 }
