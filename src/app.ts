@@ -52,6 +52,8 @@ export interface AppOptions {
   readonly serveAdmin?: boolean;
   /** The metrics of other processes (cluster workers), summed into /metrics with this app's own. */
   readonly peerMetrics?: () => Promise<MetricsJson[]>;
+  /** This process's share of tracing.maxNewTracesPerSecond: 1/N in each of N cluster workers. Default 1. */
+  readonly rateShare?: number;
 }
 
 export interface Addresses {
@@ -142,7 +144,8 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
     });
   }
 
-  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles, log: AccessLog): HopRuntime {
+  /** `previous`: the runtime this one replaces on a reload. */
+  function buildRuntime(from: HopConfig, exports: ExportPipeline, files: TlsFiles, log: AccessLog, previous?: HopRuntime): HopRuntime {
     return {
       table: createRouteTable(from.routes, {
         transportFor: (route, target) =>
@@ -150,7 +153,11 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
             ? forwarder.httpsTransport(target.hostname, route.upstreamCa === undefined ? undefined : files.upstreamCa.get(route.upstreamCa))
             : undefined,
       }),
-      tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors], from.routes),
+      tracing: createTracing(from.tracing, [metrics.spanCounter, ...exports.processors], {
+        routes: from.routes,
+        previous: previous?.tracing,
+        rateShare: options.rateShare,
+      }),
       forwarder,
       listener: composeListeners([metrics.listener, log.enabled ? log : undefined, options.listener]),
       defaultService: from.tracing.serviceName,
@@ -226,7 +233,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
         const nextPipeline = exportersChanged ? buildPipeline(next) : pipeline;
         const previous = { runtime, pipeline };
         const previousLog = accessLog;
-        runtime = buildRuntime(next, nextPipeline, files, nextLog);
+        runtime = buildRuntime(next, nextPipeline, files, nextLog, runtime);
         proxy.update({ tls: files.listener, limits: next.limits, headersTimeoutMs: next.headersTimeoutMs });
         if (!sameAddress(next.listen, config.listen) || !sameAddress(next.admin, config.admin)) {
           logger.warn('listen and admin addresses change on restart only; the sockets stay where they are');

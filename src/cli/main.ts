@@ -102,7 +102,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   const logger = createLogger();
   const adminToken = process.env[ADMIN_TOKEN_ENV];
   if (cluster.isWorker) {
-    await runWorker({ path, config, logger, createApp: (from, storeExporter) => createApp(from, { logger, adminToken, storeExporter, serveAdmin: false }) });
+    // Every worker has the primary's --workers (cluster.fork runs it with the same arguments), and takes its
+    // share of the new-trace cap.
+    const rateShare = 1 / workers;
+    await runWorker({ path, config, logger, createApp: (from, storeExporter) => createApp(from, { logger, adminToken, storeExporter, serveAdmin: false, rateShare }) });
     return;
   }
   if (workers > 1) {

@@ -12,7 +12,7 @@ import { ATTR_SERVICE_NAME } from './attributes.js';
 import { createHopTracer } from './hop-tracer.js';
 import { createIdGenerator } from './id-generator.js';
 import { createPropagator } from './propagation.js';
-import { createRateLimiter } from './rate-limiter.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { createSampler } from './sampler.js';
 
 /** What a hop of one route (or of no route) needs from tracing. */
@@ -29,15 +29,40 @@ export interface Tracing {
   tracerFor(service: string): Tracer;
   /** The route's tracer (its service, its sampleRate) and trust; `undefined` is for requests that match no route. */
   forRoute(route: RouteConfig | undefined): RouteTracing;
+  /** The bucket of `config.maxNewTracesPerSecond`; none when it is 0. */
+  readonly newTraceLimiter: RateLimiter | undefined;
 }
 
 const SCOPE = { name: 'hoptrace' };
 /** Caps what one span may hold, so a hostile request cannot blow up span size. */
 const SPAN_LIMITS = { attributeCountLimit: 64, attributeValueLengthLimit: 1024, eventCountLimit: 32, linkCountLimit: 8 };
 
-export function createTracing(config: TracingConfig, processors: readonly SpanProcessor[], routes: readonly RouteConfig[] = []): Tracing {
+export interface TracingOptions {
+  /** The routes whose tracing is built at once (the others on first use). */
+  readonly routes?: readonly RouteConfig[];
+  /**
+   * The Tracing of the config this one replaces on a reload: while maxNewTracesPerSecond stays the same, its
+   * bucket carries over, since a new one starts full and each reload would let a second's worth of extra
+   * traces through.
+   */
+  readonly previous?: Tracing;
+  /**
+   * This process's share of maxNewTracesPerSecond (1 when absent): 1/N in each of N cluster workers, which
+   * take about equal shares of the connections, so that the cap holds for the proxy as a whole.
+   */
+  readonly rateShare?: number;
+}
+
+export function createTracing(config: TracingConfig, processors: readonly SpanProcessor[], options: TracingOptions = {}): Tracing {
+  const { routes = [], previous, rateShare = 1 } = options;
   // One bucket for the whole config: the cap bounds what the proxy sends, whatever route the traffic takes.
-  const limiter = config.maxNewTracesPerSecond > 0 ? createRateLimiter(config.maxNewTracesPerSecond) : undefined;
+  const perSecond = config.maxNewTracesPerSecond * rateShare;
+  const limiter =
+    previous !== undefined && previous.config.maxNewTracesPerSecond === config.maxNewTracesPerSecond
+      ? previous.newTraceLimiter
+      : perSecond > 0
+        ? createRateLimiter(perSecond)
+        : undefined;
   const samplers = new Map<number, Sampler>();
   const samplerFor = (sampleRate: number): Sampler => {
     let sampler = samplers.get(sampleRate);
@@ -84,5 +109,6 @@ export function createTracing(config: TracingConfig, processors: readonly SpanPr
     propagator: createPropagator(config.propagation),
     tracerFor: (service) => tracerWith(service, config.sampleRate),
     forRoute: (route) => (route === undefined ? noRoute : (byRoute.get(route) ?? build(route))),
+    newTraceLimiter: limiter,
   };
 }

@@ -53,6 +53,24 @@ describe('hoptrace --workers', () => {
     expect(await cli.exited).toBe(0);
   });
 
+  it('holds tracing.maxNewTracesPerSecond for the proxy as a whole: each worker takes its share', async () => {
+    const perSecond = 4;
+    const upstream = await startUpstream();
+    const path = writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', tracing: { maxNewTracesPerSecond: perSecond }, routes: [{ name: 'all', upstream: upstream.url }] });
+    const cli = await startCli(path, {}, ['--workers', '2']);
+
+    const startedAt = performance.now();
+    for (let i = 0; i < 16; i += 1) expect(await get(`http://${cli.proxy}/burst/${i}`)).toBe(200);
+    const elapsedSeconds = (performance.now() - startedAt) / 1_000;
+
+    const sampled = upstream.requests.filter((request) => (parseInt(String(request.headers.traceparent).slice(-2), 16) & 1) === 1).length;
+    // Two buckets of half the rate each, both full at the start; two full buckets would sample 2 × perSecond.
+    expect(sampled).toBeGreaterThanOrEqual(perSecond / 2);
+    expect(sampled).toBeLessThanOrEqual(perSecond + Math.ceil(elapsedSeconds * perSecond));
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
   it('replaces a worker that dies, and --workers 0 is refused', async () => {
     const upstream = await startUpstream();
     const path = writeConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', routes: [{ name: 'all', upstream: upstream.url }] });

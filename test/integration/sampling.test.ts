@@ -4,6 +4,7 @@ import { startUpstream } from '../helpers/upstream.js';
 import { startProxy } from '../helpers/proxy.js';
 import { rawRequest } from '../helpers/raw-request.js';
 import { waitFor } from '../helpers/wait.js';
+import { buildConfig } from '../../src/config/index.js';
 import { ATTR_HOPTRACE_ROUTE } from '../../src/tracing/attributes.js';
 
 const SAMPLED_PARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -93,5 +94,26 @@ describe('tracing.maxNewTracesPerSecond', () => {
     const unsampled = upstream.requests.filter((request) => String(request.headers.traceparent).endsWith('-02'));
     expect(unsampled).toHaveLength(burst - newTraces);
     await waitFor(() => proxy.app.openSockets() === 0, 2_000, 'the proxy to close every client socket');
+  });
+
+  it('keeps its bucket over a reload that keeps the rate: a reload hands out no extra second of traces', async () => {
+    const perSecond = 4;
+    const upstream = await startUpstream();
+    const config = (routes: Array<Record<string, unknown>>) => ({ tracing: { maxNewTracesPerSecond: perSecond }, routes });
+    const proxy = await startProxy(config([{ name: 'all', upstream: upstream.url }]));
+    const newTraces = async () => (await proxy.spans()).filter((span) => span.kind === SpanKind.SERVER).length;
+
+    const startedAt = performance.now();
+    for (let i = 0; i < perSecond; i += 1) await rawRequest(`${proxy.url}/`);
+    await proxy.app.reload(
+      buildConfig({ listen: '127.0.0.1:0', admin: '127.0.0.1:0', accessLog: { enabled: false }, ...config([{ name: 'api', match: { pathPrefix: '/api' }, upstream: upstream.url }, { name: 'all', upstream: upstream.url }]) }),
+    );
+    for (let i = 0; i < perSecond; i += 1) await rawRequest(`${proxy.url}/`);
+    const elapsedSeconds = (performance.now() - startedAt) / 1_000;
+
+    expect(upstream.requests).toHaveLength(2 * perSecond);
+    // A full bucket at the start, and whole tokens refilled since; a bucket refilled by the reload would give 2 × perSecond.
+    expect(await newTraces()).toBeGreaterThanOrEqual(perSecond);
+    expect(await newTraces()).toBeLessThanOrEqual(perSecond + Math.floor(elapsedSeconds * perSecond));
   });
 });
