@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { HopConfig, HostPort } from './config/types.js';
 import { createExportPipeline, type ExportPipeline } from './export/pipeline.js';
-import { createSpanStore, type SpanStore, type SpanStoreOptions, type StoreExporter } from './export/span-store.js';
+import { createSpanStore, STORE_DEFAULTS, type SpanStore, type SpanStoreOptions, type StoreExporter } from './export/span-store.js';
 import type { BoundedProcessorOptions, ExportStats } from './export/bounded-processor.js';
 import { createRouteTable } from './routing/route-table.js';
 import { createTracing } from './tracing/tracing.js';
@@ -52,7 +52,10 @@ export interface AppOptions {
   readonly serveAdmin?: boolean;
   /** The metrics of other processes (cluster workers), summed into /metrics with this app's own. */
   readonly peerMetrics?: () => Promise<MetricsJson[]>;
-  /** This process's share of tracing.maxNewTracesPerSecond: 1/N in each of N cluster workers. Default 1. */
+  /**
+   * This process's share of the proxy's per-second budgets (tracing.maxNewTracesPerSecond, the built-in
+   * store's sample under load): 1/N in each of N cluster workers. Default 1.
+   */
   readonly rateShare?: number;
 }
 
@@ -139,6 +142,7 @@ export function createApp(initial: HopConfig, options: AppOptions = {}): App {
       store,
       extraExporters: options.extraExporters,
       storeExporter: options.storeExporter,
+      storeTracesPerSecond: STORE_DEFAULTS.tracesPerSecond * (options.rateShare ?? 1),
       processor: options.processor,
       onExportError,
     });

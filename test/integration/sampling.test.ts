@@ -117,3 +117,26 @@ describe('tracing.maxNewTracesPerSecond', () => {
     expect(await newTraces()).toBeLessThanOrEqual(perSecond + Math.floor(elapsedSeconds * perSecond));
   });
 });
+
+describe("a process's share of the per-second budgets (rateShare: 1/N in each of N cluster workers)", () => {
+  it("scales the built-in store's sample under load: at a 1/200 share the store samples above 1 trace a second", async () => {
+    const upstream = await startUpstream();
+    const proxy = await startProxy({ routes: [{ name: 'all', upstream: upstream.url }] }, { rateShare: 1 / 200 });
+    const skipped = async (): Promise<number> => {
+      const text = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+      return Number(/^hoptrace_spans_skipped_total\{exporter="store"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    // The store decides its sample once a second from the second before. waitFor's pauses (up to 100 ms)
+    // keep these requests under the full budget of 200 traces a second: without the share nothing is skipped.
+    const startedAt = performance.now();
+    await waitFor(
+      async () => {
+        await Promise.all(Array.from({ length: 10 }, () => rawRequest(`${proxy.url}/`)));
+        return (await skipped()) > 0;
+      },
+      5_000,
+      'the store to leave spans out of its sample',
+    );
+    expect(upstream.requests.length / ((performance.now() - startedAt) / 1_000)).toBeLessThan(200);
+  });
+});
