@@ -18,7 +18,6 @@ import { reportConfigError } from './config-report.js';
 import { explainBadArguments, explainStartError } from './explain.js';
 import { createReloader } from './reload.js';
 import { exitAtOnce, exitWhenClosed, onStopSignals } from './stop-signals.js';
-import { tuneV8 } from './v8-tuning.js';
 
 const USAGE = `Usage: hoptrace [--config routes.json] [--check] [--workers N]
 
@@ -48,7 +47,6 @@ lines on stderr.
 Docs: README.md (a walk-through, and every config field), routes.schema.json (for editors).`;
 
 export async function main(argv: readonly string[]): Promise<void> {
-  tuneV8();
   let args;
   try {
     args = parseArgs({
