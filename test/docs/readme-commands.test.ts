@@ -302,7 +302,7 @@ describe('README.md commands', () => {
     const rule = RULES.map((candidate) => ({ candidate, match: candidate.pattern.exec(command) })).find(({ match }) => match !== null);
     expect(rule, `no test covers this README command; add a rule to test/docs/readme-commands.test.ts: ${command}`).toBeDefined();
     await rule!.candidate.check(rule!.match!, command);
-  });
+  }, 45_000);
 });
 
 describe('README.md examples', () => {

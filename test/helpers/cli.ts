@@ -54,7 +54,9 @@ export async function startCli(configPath: string, env: NodeJS.ProcessEnv = {}, 
       if (run.child.exitCode !== null) throw new Error(`hoptrace exited early: ${run.stderr()}`);
       return /listening proxy=(\S+) admin=(\S+)/.exec(run.stdout()) ?? undefined;
     },
-    10_000,
+    // A cluster (the default: a worker per core) starts three processes, ~2 s on an idle 2-core machine and
+    // over 10 s, twice, while the rest of the suite ran beside it.
+    20_000,
     'the listening line',
   );
   return { ...run, proxy: match[1]!, admin: match[2]! };
