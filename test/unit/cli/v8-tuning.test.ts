@@ -11,7 +11,7 @@ const TUNING = fileURLToPath(new URL('../../../dist/cli/v8-tuning.js', import.me
 const MB = 1024 * 1024;
 
 /** The new space's size, in bytes, after allocating with survivors, in a process set up by `setup`. */
-function newSpaceAfterLoad(setup: string, execArgv: string[] = []): number {
+function newSpaceAfterLoad(setup: string): number {
   const script = `
     const { capNewSpace, newSpaceBytes } = await import(${JSON.stringify(TUNING)});
     ${setup}
@@ -24,7 +24,7 @@ function newSpaceAfterLoad(setup: string, execArgv: string[] = []): number {
     }
     process.stdout.write(String(newSpaceBytes()));
   `;
-  const child = spawnSync(process.execPath, [...execArgv, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   expect(child.stderr).toBe('');
   return Number(child.stdout);
 }
