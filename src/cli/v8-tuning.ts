@@ -35,14 +35,17 @@ export function tuneV8(): void {
  * `--max-semi-space-size`: V8 takes that maximum only from the command line, before the heap exists, and
  * `hoptrace` is run as `node bin/hoptrace.js` or through its npm bin, where no flag can be added for it.
  * What V8 does read as it runs is the factor by which the new space grows when it grows
- * (`--semi-space-growth-factor`, 2): after each collection it is set to 1, no growth, while the new space
- * is at the cap, and back to 2 below it (V8 shrinks the new space again when allocation slows). A new space
- * already past the cap stays where it is. Returns what stops it.
+ * (`--semi-space-growth-factor`, 2): after each collection it is set to 2 while doubling the new space
+ * keeps it within the cap, and to 1, no growth, otherwise. Doubling is checked, not the size alone: when
+ * allocation slows V8 shrinks the new space to twice what is alive in it, any size (10 MB, say), and a new
+ * space of 10 MB allowed to grow because it is under a 16 MB cap doubles to 20 MB. A new space that
+ * shrank to such a size stays there, under the cap, until it shrinks again. A new space already past the
+ * cap stays where it is. Returns what stops it.
  */
 export function capNewSpace(capBytes: number): () => void {
   let growing = true;
   const check = (): void => {
-    const grow = newSpaceBytes() < capBytes;
+    const grow = newSpaceBytes() * 2 <= capBytes;
     if (grow === growing) return;
     growing = grow;
     v8.setFlagsFromString(grow ? '--semi-space-growth-factor=2' : '--semi-space-growth-factor=1');

@@ -10,8 +10,11 @@ import { describe, expect, it } from 'vitest';
 const TUNING = fileURLToPath(new URL('../../../dist/cli/v8-tuning.js', import.meta.url));
 const MB = 1024 * 1024;
 
-/** The new space's size, in bytes, after allocating with survivors, in a process set up by `setup`. */
-function newSpaceAfterLoad(setup: string): number {
+/**
+ * The new space's size, in bytes, after allocating with survivors, in a process started with `nodeFlags`
+ * and set up by `setup`.
+ */
+function newSpaceAfterLoad(setup: string, nodeFlags: string[] = []): number {
   const script = `
     const { capNewSpace, newSpaceBytes } = await import(${JSON.stringify(TUNING)});
     ${setup}
@@ -24,7 +27,7 @@ function newSpaceAfterLoad(setup: string): number {
     }
     process.stdout.write(String(newSpaceBytes()));
   `;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const child = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   expect(child.stderr).toBe('');
   return Number(child.stdout);
 }
@@ -33,6 +36,16 @@ describe('capNewSpace', () => {
   it('keeps the new space at the cap, where it grows past it otherwise', () => {
     expect(newSpaceAfterLoad('')).toBeGreaterThan(8 * MB);
     expect(newSpaceAfterLoad('capNewSpace(8 * 1024 * 1024);')).toBeLessThanOrEqual(8 * MB);
+  });
+
+  it('never doubles a new space past the cap from a size that is not a power of two', () => {
+    // V8 shrinks the new space to any size when allocation slows; a start size of 3 MB stands in for that.
+    // 3, 6, 12: one more doubling would make 24.
+    const oddStart = ['--min-semi-space-size=3'];
+    expect(newSpaceAfterLoad('', oddStart)).toBeGreaterThan(16 * MB);
+    const capped = newSpaceAfterLoad('capNewSpace(16 * 1024 * 1024);', oddStart);
+    expect(capped).toBeLessThanOrEqual(16 * MB);
+    expect(capped).toBeGreaterThan(8 * MB);
   });
 
   it('lets it grow again once stopped', () => {
